@@ -1,0 +1,6 @@
+"""Membership test and full-text search over the training set.
+
+The public API is listed in ``__all__``; it grows with the issue that builds it.
+"""
+
+__all__: list[str] = []

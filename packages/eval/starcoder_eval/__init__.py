@@ -1,0 +1,6 @@
+"""Code benchmarks, sandboxed execution and pass@k.
+
+The public API is listed in ``__all__``; it grows with the issue that builds it.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,23 @@
+"""How every job and test connects to Ray: one place, so all agree."""
+
+from __future__ import annotations
+
+import os
+
+
+def init_ray(address: str | None = None, num_cpus: int | None = None):
+    """Connect to ``address`` (or ``RAY_ADDRESS``), else start a local Ray.
+
+    Under ``ray job submit`` the job's driver finds its cluster through
+    ``RAY_ADDRESS``; run as a plain script it starts a local cluster sized to
+    this machine (or to ``num_cpus``).
+    """
+    import ray
+
+    if ray.is_initialized():
+        return ray.get_runtime_context()
+    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+    address = address or os.environ.get("RAY_ADDRESS")
+    if address:
+        return ray.init(address=address, log_to_driver=True)
+    return ray.init(num_cpus=num_cpus, include_dashboard=True, log_to_driver=True)
