@@ -1,0 +1,273 @@
+"""Curate raw code into clean, deduplicated, decontaminated Parquet (StarCoder, section 3).
+
+    python ray_jobs/curate.py                                  # the machine's own source trees
+    python ray_jobs/curate.py --source directory:/data/repos --output outputs/curated
+    ray job submit --working-dir . -- python ray_jobs/curate.py --source archive:/data/tarballs
+
+Outputs under --output: ``data/language=<lang>/*.parquet`` (kept files),
+``dropped/*.parquet`` (every dropped file with its reason, no content),
+``report.json``, ``language_mix.png``. Steps are checkpointed, so a rerun
+with the same arguments resumes; another config is refused (see
+``starcoder_data.run_dir``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from _cluster import init_ray
+from starcoder_data.benchmark_data import fetch_benchmarks
+from starcoder_data.curation import (
+    DOC_ID,
+    CurationConfig,
+    SourceSpec,
+    code_stages,
+    curate_repo,
+    curate_text_source,
+    text_stages,
+)
+from starcoder_data.decontamination import decontamination_patterns
+from starcoder_data.optout import OptOutConfig, load_optout_list
+from starcoder_data.readers import RepoSpec, discover_repos
+from starcoder_data.report import (
+    KEPT,
+    Count,
+    build_report,
+    format_report,
+    plot_language_mix,
+    write_report,
+)
+from starcoder_data.run_dir import RunConflictError, RunDirectory
+from starcoder_data.schema import ACCOUNT_COLUMNS, CONTENT, CONTENT_HASH, DROP_REASON, LANGUAGE, SIZE
+
+REPO_KINDS = ("local", "directory", "git", "archive")
+
+
+def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespace]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="KIND[:LOCATION]",
+        help="local | directory:PATH | git:PATH_OR_URL | archive:PATH | issues:FILE.jsonl | "
+        "commits:FILE.jsonl (repeatable; default: local)",
+    )
+    parser.add_argument("--output", default="outputs/curated", help="output folder")
+    parser.add_argument("--optout", help="opt-out list: one owner or owner/repo per line")
+    parser.add_argument("--max-repos", type=int, help="read at most this many repos per source")
+    parser.add_argument("--benchmark-cache", default="data_cache/benchmarks")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing run")
+    parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or local)")
+    parser.add_argument("--num-cpus", type=int, help="CPUs of the local Ray (default: all)")
+    parser.add_argument("--join-partitions", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    sources = []
+    for text in args.source or ["local"]:
+        kind, _, location = text.partition(":")
+        sources.append(SourceSpec(kind=kind, location=str(Path(location).resolve()) if location and "://" not in location else location))
+    optout = OptOutConfig()
+    if args.optout:
+        optout = OptOutConfig(path=str(Path(args.optout).resolve()), entries=load_optout_list(args.optout))
+    config = CurationConfig(sources=tuple(sources), max_repos=args.max_repos, optout=optout)
+    return config, args
+
+
+def _step(title: str):
+    print(f"\n== {title}", flush=True)
+    return time.perf_counter()
+
+
+def _live_for_dedup(batch: pa.Table) -> pa.Table:
+    live = batch.filter(pc.is_null(batch[DROP_REASON]))
+    return live.select([DOC_ID, CONTENT_HASH, CONTENT])
+
+
+def _apply_dedup_drops(batch: pa.Table) -> pa.Table:
+    """Fold the dedup join's reason into drop_reason and null the dropped content."""
+    dedup = f"{DROP_REASON}_dedup"
+    reason = pc.coalesce(batch[DROP_REASON], batch[dedup])
+    newly = pc.and_(pc.is_null(batch[DROP_REASON]), pc.is_valid(batch[dedup]))
+    content = pc.if_else(newly, pa.scalar(None, batch[CONTENT].type), batch[CONTENT])
+    batch = batch.drop_columns([dedup])
+    batch = batch.set_column(batch.schema.get_field_index(DROP_REASON), DROP_REASON, reason)
+    return batch.set_column(batch.schema.get_field_index(CONTENT), CONTENT, content)
+
+
+def _kept_rows(batch: pa.Table) -> pa.Table:
+    return batch.filter(pc.is_null(batch[DROP_REASON])).drop_columns([DROP_REASON, DOC_ID])
+
+
+def _dropped_rows(batch: pa.Table) -> pa.Table:
+    return batch.filter(pc.is_valid(batch[DROP_REASON])).select(ACCOUNT_COLUMNS)
+
+
+def _with_status(batch: pa.Table) -> pa.Table:
+    status = pc.coalesce(batch[DROP_REASON], pa.scalar(KEPT))
+    return pa.table({LANGUAGE: batch[LANGUAGE], "status": status, SIZE: batch[SIZE]})
+
+
+def _repo_specs(config: CurationConfig) -> list[RepoSpec]:
+    specs = []
+    for source in config.sources:
+        if source.kind in REPO_KINDS:
+            found = discover_repos(source.kind, source.location)
+            specs.extend(found[: config.max_repos] if config.max_repos else found)
+    return specs
+
+
+def read_and_filter(config: CurationConfig, patterns, out: Path) -> None:
+    """Step 1: read every source and run the row-wise stages; write all rows, dropped too."""
+    import ray
+
+    specs = _repo_specs(config)
+    print(f"{len(specs)} repositories from {len(config.sources)} source(s)", flush=True)
+    stages = code_stages(config, patterns)
+
+    def curate_repos(batch: dict) -> object:
+        for spec_json in batch["spec"]:
+            yield from curate_repo(RepoSpec(**json.loads(spec_json)), config, stages)
+
+    datasets = []
+    if specs:
+        items = [{"spec": json.dumps(asdict(spec))} for spec in specs]
+        ds = ray.data.from_items(items, override_num_blocks=min(len(items), 256))
+        datasets.append(ds.map_batches(curate_repos, batch_size=1, batch_format="numpy"))
+    text_sources = [s for s in config.sources if s.kind not in REPO_KINDS]
+    if text_sources:
+        t_stages = text_stages(config, patterns)
+
+        def curate_texts(batch: dict) -> object:
+            for source_json in batch["source"]:
+                yield from curate_text_source(SourceSpec(**json.loads(source_json)), config, t_stages)
+
+        items = [{"source": json.dumps(asdict(s))} for s in text_sources]
+        ds = ray.data.from_items(items, override_num_blocks=len(items))
+        datasets.append(ds.map_batches(curate_texts, batch_size=1, batch_format="numpy"))
+    if not datasets:
+        raise SystemExit("no input: give at least one --source")
+    ds = datasets[0].union(*datasets[1:]) if len(datasets) > 1 else datasets[0]
+    ds.write_parquet(str(out))
+
+
+def find_duplicates_step(config: CurationConfig, filtered: Path, out: Path, work: Path) -> None:
+    """Step 2: exact then near duplicates among the live rows -> (doc_id, drop_reason)."""
+    import ray
+    from starcoder_data.dedup.ray_dedup import find_duplicates
+
+    live = ray.data.read_parquet(str(filtered), columns=[DOC_ID, CONTENT_HASH, CONTENT, DROP_REASON])
+    live = live.map_batches(_live_for_dedup, batch_format="pyarrow")
+    drops = find_duplicates(live, config.dedup, str(work))
+    drops.write_parquet(str(out))
+
+
+def mark_duplicates(filtered: Path, drops: Path, out: Path, partitions: int) -> None:
+    """Step 3: join the dedup decisions back onto every row."""
+    import ray
+
+    rows = ray.data.read_parquet(str(filtered))
+    if not any(drops.glob("*.parquet")):
+        rows.write_parquet(str(out))
+        return
+    decisions = ray.data.read_parquet(str(drops)).rename_columns({DROP_REASON: f"{DROP_REASON}_dedup"})
+    joined = rows.join(decisions, join_type="left_outer", num_partitions=partitions, on=(DOC_ID,))
+    joined.map_batches(_apply_dedup_drops, batch_format="pyarrow").write_parquet(str(out))
+
+
+def write_outputs(final: Path, out: Path) -> None:
+    """Step 4: kept files by language, and the account of dropped files."""
+    import ray
+
+    rows = ray.data.read_parquet(str(final))
+    rows.map_batches(_kept_rows, batch_format="pyarrow").write_parquet(
+        str(out / "data"), partition_cols=[LANGUAGE]
+    )
+    dropped = ray.data.read_parquet(str(final), columns=ACCOUNT_COLUMNS)
+    dropped.map_batches(_dropped_rows, batch_format="pyarrow").write_parquet(str(out / "dropped"))
+
+
+def _counts(path: Path, by_status: bool) -> list[dict]:
+    import ray
+    from ray.data.aggregate import Count as RayCount
+    from ray.data.aggregate import Sum
+
+    ds = ray.data.read_parquet(str(path), columns=[LANGUAGE, SIZE, DROP_REASON])
+    ds = ds.map_batches(_with_status, batch_format="pyarrow")
+    keys = [LANGUAGE, "status"] if by_status else [LANGUAGE]
+    rows = ds.groupby(keys).aggregate(RayCount(alias_name="files"), Sum(SIZE, alias_name="bytes"))
+    return rows.take_all()
+
+
+def summarize(config: CurationConfig, filtered: Path, final: Path, out: Path, seconds: float) -> dict:
+    inputs = {r[LANGUAGE]: Count(int(r["files"]), int(r["bytes"] or 0)) for r in _counts(filtered, False)}
+    counts = [{**r, "bytes": r["bytes"] or 0} for r in _counts(final, True)]
+    report = build_report(counts, inputs, extra={"seconds": round(seconds, 1), "config": config.as_dict()})
+    write_report(report, out / "report.json")
+    plot_language_mix(report, out / "language_mix.png")
+    return report
+
+
+def run(config: CurationConfig, args: argparse.Namespace) -> dict:
+    out = Path(args.output).resolve()
+    run_dir = RunDirectory(out)
+    resumed = run_dir.claim(config.as_dict(), overwrite=args.overwrite)
+    if resumed and (out / "report.json").exists():
+        report = json.loads((out / "report.json").read_text())
+        print(f"{out} already holds this run; its report:\n")
+        print(format_report(report))
+        return report
+    if resumed:
+        print(f"resuming the run in {out}")
+    init_ray(args.address, args.num_cpus)
+    started = time.perf_counter()
+
+    t = _step("benchmark data for decontamination")
+    patterns = decontamination_patterns(fetch_benchmarks(args.benchmark_cache), config.decontamination)
+    print(f"{len(patterns)} patterns ({time.perf_counter() - t:.1f}s)")
+
+    steps = [
+        ("_work/filtered", "read, decode, language, license, notebooks, quality, decontamination",
+         lambda p: read_and_filter(config, patterns, p)),
+        ("_work/duplicates", "exact and near deduplication",
+         lambda p: find_duplicates_step(config, run_dir.step("_work/filtered"), p, run_dir.step("_work/dedup"))),
+        ("_work/final", "mark duplicates",
+         lambda p: mark_duplicates(run_dir.step("_work/filtered"), run_dir.step("_work/duplicates"), p, args.join_partitions)),
+        ("_work/outputs", "write kept files by language and the dropped-file account",
+         lambda p: write_outputs(run_dir.step("_work/final"), out)),
+    ]
+    for name, title, fn in steps:
+        if run_dir.is_done(name):
+            print(f"\n== {title}: done in an earlier attempt, skipped")
+            continue
+        t = _step(title)
+        fn(run_dir.start(name))
+        run_dir.finish(name)
+        print(f"({time.perf_counter() - t:.1f}s)")
+
+    report = summarize(config, run_dir.step("_work/filtered"), run_dir.step("_work/final"), out,
+                       time.perf_counter() - started)
+    print("\n" + format_report(report))
+    print(f"\nkept data: {out / 'data'}\nreport:    {out / 'report.json'}\nchart:     {out / 'language_mix.png'}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, args = parse_args(argv)
+    try:
+        run(config, args)
+    except RunConflictError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
