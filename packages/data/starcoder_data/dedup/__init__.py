@@ -1,0 +1,38 @@
+"""Exact and near deduplication (MinHash LSH + connected components), as in StarCoder.
+
+The pure pieces (``minhash``, ``lsh``, ``components``, ``exact``) work on
+Arrow tables and numpy arrays; ``ray_dedup`` alone wires them into Ray Data
+and is imported on demand so that the rest needs no Ray.
+"""
+
+from __future__ import annotations
+
+from .components import connected_components
+from .exact import EXACT_REASON, NEAR_REASON, exact_duplicates
+from .lsh import BandShape, band_keys, bucket_edges, bucket_rows, optimal_band_shape
+from .minhash import (
+    Permutations,
+    doc_id_of,
+    make_permutations,
+    minhash_signatures,
+    shingles,
+    tokenize,
+)
+
+__all__ = [
+    "EXACT_REASON",
+    "NEAR_REASON",
+    "BandShape",
+    "Permutations",
+    "band_keys",
+    "bucket_edges",
+    "bucket_rows",
+    "connected_components",
+    "doc_id_of",
+    "exact_duplicates",
+    "make_permutations",
+    "minhash_signatures",
+    "optimal_band_shape",
+    "shingles",
+    "tokenize",
+]

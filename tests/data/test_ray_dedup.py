@@ -1,0 +1,77 @@
+"""find_duplicates on Ray Data: planted exact and near duplicates, and resuming."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+
+import pyarrow as pa
+import pytest
+from starcoder_data.dedup.ray_dedup import DedupConfig, find_duplicates
+
+CONFIG = DedupConfig(shuffle_partitions=1)
+
+
+def _file(rng: random.Random) -> list[str]:
+    words = [f"name{i}" for i in range(2000)]
+    return [
+        f"def {rng.choice(words)}({rng.choice(words)}, {rng.choice(words)}):"
+        f" return {rng.choice(words)} + {rng.choice(words)}"
+        for _ in range(60)
+    ]
+
+
+def _edited(lines: list[str], rng: random.Random) -> list[str]:
+    edited = lines.copy()
+    for i in rng.sample(range(len(lines)), 3):
+        edited[i] = f"x_{i} = compute({i})"
+    return edited
+
+
+def _corpus() -> tuple[pa.Table, dict[int, str]]:
+    """40 distinct files (ids 0-39), near copies (100+), exact copies (200+), odd ones."""
+    rng = random.Random(0)
+    originals = {i: _file(rng) for i in range(40)}
+    docs = {i: "\n".join(lines) for i, lines in originals.items()}
+    expected = {}
+    for i in range(5):
+        docs[100 + i] = "\n".join(_edited(originals[i], rng))
+        expected[100 + i] = "dedup:near"
+    for i in range(5, 10):
+        docs[200 + i] = docs[i]
+        expected[200 + i] = "dedup:exact"
+    docs[-7] = docs[10]  # an exact copy with a smaller id keeps the copy
+    expected[10] = "dedup:exact"
+    docs[110] = "\n".join(_edited(originals[10], rng))  # near the kept copy -7
+    expected[110] = "dedup:near"
+    docs[300], docs[301] = "+-*/", "+-*/ ()"  # no token: never near duplicates
+    docs[302], docs[303] = "x = 1", "x = 1  "  # short, same tokens: near duplicates
+    expected[303] = "dedup:near"
+    ids = sorted(docs)
+    table = pa.table(
+        {
+            "doc_id": pa.array(ids, pa.int64()),
+            "content_hash": [hashlib.sha256(docs[i].encode()).hexdigest() for i in ids],
+            "content": pa.array([docs[i] for i in ids], pa.large_string()),
+        }
+    )
+    return table, expected
+
+
+def _drops(ds) -> dict[int, str]:
+    return {row["doc_id"]: row["drop_reason"] for row in ds.take_all()}
+
+
+@pytest.mark.integration
+def test_find_duplicates_drops_the_planted_duplicates_and_resumes(ray_cluster, tmp_path):
+    table, expected = _corpus()
+    ds = ray_cluster.data.from_arrow(table).repartition(4)
+    work_dir = str(tmp_path)
+    assert _drops(find_duplicates(ds, CONFIG, work_dir)) == expected
+    rounds = sorted(name for name in os.listdir(work_dir) if name.startswith("round_"))
+    shutil.rmtree(os.path.join(work_dir, "drops"))
+    os.remove(os.path.join(work_dir, rounds[-1], "_COMPLETE"))  # killed mid-write
+    assert _drops(find_duplicates(ds, CONFIG, work_dir)) == expected
+    assert sorted(n for n in os.listdir(work_dir) if n.startswith("round_")) == rounds
