@@ -110,6 +110,57 @@ def _contaminated() -> str:
     )
 
 
+_ISSUES = [
+    {
+        "number": 7,
+        "title": "Decoder rejects trailing commas",
+        "state": "closed",
+        "user": {"login": "alice", "type": "User"},
+        "repository_url": "https://api.github.com/repos/acme/alpha",
+        "body": "Parsing `[1, 2,]` raises JSONDecodeError at column 7. Other parsers accept "
+        "it in lenient mode; could we add a `strict=False` switch for config files?",
+        "comments_data": [
+            {"user": {"login": "codecov-io", "type": "Bot"}, "body": "Coverage 91%."},
+            {"user": {"login": "bob", "type": "User"},
+             "body": "@alice the spec forbids it, but a lenient flag sounds fine. "
+                     "Would you send a pull request with tests for nested arrays?"},
+            {"user": {"login": "alice", "type": "User"}, "body": "Done in #8, thanks!"},
+        ],
+    },
+    {
+        "number": 9,
+        "title": "Bump dependencies",
+        "state": "open",
+        "user": {"login": "dependabot[bot]", "type": "Bot"},
+        "repository_url": "https://api.github.com/repos/acme/alpha",
+        "body": "Bumps numpy from 1.26 to 2.0.",
+        "comments_data": [],
+    },
+    '{"number": 10, "title": "truncated line',
+]
+
+_COMMIT = {
+    "sha": "3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c2e4b6d8f0a",
+    "html_url": "https://github.com/acme/alpha/commit/3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c2e4b6d8f0a",
+    "commit": {"message": "Handle empty input in the scanner before indexing the string"},
+    "files": [
+        {
+            "filename": "pkg/scanner.py",
+            "status": "modified",
+            "patch": "@@ -10,6 +10,9 @@ def scan_once(string, idx):\n"
+            "     try:\n"
+            "-        nextchar = string[idx]\n"
+            "+        if not string:\n"
+            "+            raise StopIteration(idx)\n"
+            "+        nextchar = string[idx]\n"
+            "+        # the index is valid from here on\n"
+            "     except IndexError:\n"
+            "         raise StopIteration(idx) from None\n",
+        }
+    ],
+}
+
+
 def build_corpus(root: Path) -> dict[str, Path]:
     """Write the fixture corpus under ``root``; return the paths the job takes."""
     repos = root / "repos"
@@ -174,6 +225,17 @@ def build_corpus(root: Path) -> dict[str, Path]:
         link.linkname = "/etc/passwd"
         tar.addfile(link)
 
+    issues = root / "issues.jsonl"
+    issues.write_text("\n".join(json.dumps(x) if isinstance(x, dict) else x for x in _ISSUES) + "\n")
+    commits = root / "commits.jsonl"
+    commits.write_text(json.dumps(_COMMIT) + "\n")
+
     optout = root / "optout.txt"
     optout.write_text("# repos whose owners asked to be left out\nepsilon\n")
-    return {"repos": repos, "archives": archives, "optout": optout}
+    return {
+        "repos": repos,
+        "archives": archives,
+        "issues": issues,
+        "commits": commits,
+        "optout": optout,
+    }

@@ -90,7 +90,7 @@ def code_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> 
         PermissiveLicenseFilter(config.license),
         NotebookConverter(config.notebooks),
         *quality_filters(config.quality),
-        Decontaminator(patterns, config.decontamination),
+        Decontaminator(patterns),
         DocIdAssigner(),
     ]
 
@@ -99,7 +99,7 @@ def text_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> 
     """The row-wise stages for GitHub issues and commits (already text, no license)."""
     return [
         OptOutFilter(config.optout),
-        Decontaminator(patterns, config.decontamination),
+        Decontaminator(patterns),
         DocIdAssigner(),
     ]
 

@@ -8,6 +8,7 @@ and is imported on demand so that the rest needs no Ray.
 from __future__ import annotations
 
 from .components import connected_components
+from .config import DedupConfig
 from .exact import EXACT_REASON, NEAR_REASON, exact_duplicates
 from .lsh import BandShape, band_keys, bucket_edges, bucket_rows, optimal_band_shape
 from .minhash import (
@@ -23,6 +24,7 @@ __all__ = [
     "EXACT_REASON",
     "NEAR_REASON",
     "BandShape",
+    "DedupConfig",
     "Permutations",
     "band_keys",
     "bucket_edges",

@@ -24,8 +24,6 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 
 import pyarrow as pa
 import ray
@@ -40,6 +38,7 @@ from .components import (
     large_star_edges,
     small_star_edges,
 )
+from .config import DedupConfig
 from .exact import (
     DOC_ID,
     DROP_SCHEMA,
@@ -48,28 +47,10 @@ from .exact import (
     exact_duplicates,
     one_reason_per_file,
 )
-from .lsh import BAND_KEY, BandShape, bucket_edges, bucket_rows, optimal_band_shape
+from .lsh import BAND_KEY, bucket_edges, bucket_rows
 from .minhash import make_permutations
 
 _MARKER = "_COMPLETE"
-
-
-@dataclass(frozen=True, kw_only=True)
-class DedupConfig:
-    """How files are compared and how the Ray steps are sized."""
-
-    num_perm: int = 256  # StarCoder
-    ngram: int = 5  # StarCoder
-    threshold: float = 0.7  # StarCoder
-    seed: int = 42  # fixes the hash functions: same seed, same clusters
-    signature_batch_size: int = 2048  # files per map_batches call; ~2048 * 8 KB = 16 MB
-    shuffle_partitions: int = 16  # partitions of each group-by and join
-    max_rounds: int = 100  # large/small-star rounds; O(log^2 n) are needed
-
-    @cached_property
-    def band_shape(self) -> BandShape:
-        """LSH bands x rows for ``threshold`` (25 x 10 for StarCoder's settings)."""
-        return optimal_band_shape(self.threshold, self.num_perm)
 
 
 def find_duplicates(ds: ray.data.Dataset, config: DedupConfig, work_dir: str) -> ray.data.Dataset:
