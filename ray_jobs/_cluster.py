@@ -20,4 +20,5 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
     address = address or os.environ.get("RAY_ADDRESS")
     if address:
         return ray.init(address=address, log_to_driver=True)
-    return ray.init(num_cpus=num_cpus, include_dashboard=True, log_to_driver=True)
+    # "local" always starts a fresh cluster, never attaching to one left running.
+    return ray.init(address="local", num_cpus=num_cpus, include_dashboard=True, log_to_driver=True)

@@ -15,29 +15,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from _cluster import init_ray
 from starcoder_data.benchmark_data import fetch_benchmarks
 from starcoder_data.curation import (
+    DEDUP_DECISION,
     DOC_ID,
+    STATUS,
     CurationConfig,
     SourceSpec,
+    apply_dedup_decisions,
     code_stages,
     curate_repo,
     curate_text_source,
+    dropped_rows,
+    kept_rows,
+    live_for_dedup,
+    status_rows,
     text_stages,
 )
 from starcoder_data.decontamination import decontamination_patterns
+from starcoder_data.notebooks import JUPYTER_STRUCTURED
 from starcoder_data.optout import OptOutConfig, load_optout_list
 from starcoder_data.readers import RepoSpec, discover_repos
 from starcoder_data.report import (
-    KEPT,
     Count,
     build_report,
     format_report,
@@ -45,7 +52,14 @@ from starcoder_data.report import (
     write_report,
 )
 from starcoder_data.run_dir import RunConflictError, RunDirectory
-from starcoder_data.schema import ACCOUNT_COLUMNS, CONTENT, CONTENT_HASH, DROP_REASON, LANGUAGE, SIZE
+from starcoder_data.schema import (
+    ACCOUNT_COLUMNS,
+    CONTENT,
+    CONTENT_HASH,
+    DROP_REASON,
+    LANGUAGE,
+    SIZE,
+)
 
 REPO_KINDS = ("local", "directory", "git", "archive")
 
@@ -70,49 +84,19 @@ def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespa
     parser.add_argument("--join-partitions", type=int, default=8)
     args = parser.parse_args(argv)
 
-    sources = []
-    for text in args.source or ["local"]:
-        kind, _, location = text.partition(":")
-        sources.append(SourceSpec(kind=kind, location=str(Path(location).resolve()) if location and "://" not in location else location))
+    sources = tuple(SourceSpec.parse(text) for text in args.source or ["local"])
     optout = OptOutConfig()
     if args.optout:
-        optout = OptOutConfig(path=str(Path(args.optout).resolve()), entries=load_optout_list(args.optout))
-    config = CurationConfig(sources=tuple(sources), max_repos=args.max_repos, optout=optout)
+        optout = OptOutConfig(
+            path=str(Path(args.optout).resolve()), entries=load_optout_list(args.optout)
+        )
+    config = CurationConfig(sources=sources, max_repos=args.max_repos, optout=optout)
     return config, args
 
 
 def _step(title: str):
     print(f"\n== {title}", flush=True)
     return time.perf_counter()
-
-
-def _live_for_dedup(batch: pa.Table) -> pa.Table:
-    live = batch.filter(pc.is_null(batch[DROP_REASON]))
-    return live.select([DOC_ID, CONTENT_HASH, CONTENT])
-
-
-def _apply_dedup_drops(batch: pa.Table) -> pa.Table:
-    """Fold the dedup join's reason into drop_reason and null the dropped content."""
-    dedup = f"{DROP_REASON}_dedup"
-    reason = pc.coalesce(batch[DROP_REASON], batch[dedup])
-    newly = pc.and_(pc.is_null(batch[DROP_REASON]), pc.is_valid(batch[dedup]))
-    content = pc.if_else(newly, pa.scalar(None, batch[CONTENT].type), batch[CONTENT])
-    batch = batch.drop_columns([dedup])
-    batch = batch.set_column(batch.schema.get_field_index(DROP_REASON), DROP_REASON, reason)
-    return batch.set_column(batch.schema.get_field_index(CONTENT), CONTENT, content)
-
-
-def _kept_rows(batch: pa.Table) -> pa.Table:
-    return batch.filter(pc.is_null(batch[DROP_REASON])).drop_columns([DROP_REASON, DOC_ID])
-
-
-def _dropped_rows(batch: pa.Table) -> pa.Table:
-    return batch.filter(pc.is_valid(batch[DROP_REASON])).select(ACCOUNT_COLUMNS)
-
-
-def _with_status(batch: pa.Table) -> pa.Table:
-    status = pc.coalesce(batch[DROP_REASON], pa.scalar(KEPT))
-    return pa.table({LANGUAGE: batch[LANGUAGE], "status": status, SIZE: batch[SIZE]})
 
 
 def _repo_specs(config: CurationConfig) -> list[RepoSpec]:
@@ -147,7 +131,9 @@ def read_and_filter(config: CurationConfig, patterns, out: Path) -> None:
 
         def curate_texts(batch: dict) -> object:
             for source_json in batch["source"]:
-                yield from curate_text_source(SourceSpec(**json.loads(source_json)), config, t_stages)
+                yield from curate_text_source(
+                    SourceSpec(**json.loads(source_json)), config, t_stages
+                )
 
         items = [{"source": json.dumps(asdict(s))} for s in text_sources]
         ds = ray.data.from_items(items, override_num_blocks=len(items))
@@ -158,18 +144,19 @@ def read_and_filter(config: CurationConfig, patterns, out: Path) -> None:
     ds.write_parquet(str(out))
 
 
-def find_duplicates_step(config: CurationConfig, filtered: Path, out: Path, work: Path) -> None:
+def find_duplicates_step(config: CurationConfig, filtered: Path, work: Path, out: Path) -> None:
     """Step 2: exact then near duplicates among the live rows -> (doc_id, drop_reason)."""
     import ray
     from starcoder_data.dedup.ray_dedup import find_duplicates
 
-    live = ray.data.read_parquet(str(filtered), columns=[DOC_ID, CONTENT_HASH, CONTENT, DROP_REASON])
-    live = live.map_batches(_live_for_dedup, batch_format="pyarrow")
+    columns = [DOC_ID, CONTENT_HASH, CONTENT, LANGUAGE, DROP_REASON]
+    live = ray.data.read_parquet(str(filtered)).select_columns(columns)
+    live = live.map_batches(live_for_dedup, batch_format="pyarrow")
     drops = find_duplicates(live, config.dedup, str(work))
     drops.write_parquet(str(out))
 
 
-def mark_duplicates(filtered: Path, drops: Path, out: Path, partitions: int) -> None:
+def mark_duplicates(filtered: Path, drops: Path, partitions: int, out: Path) -> None:
     """Step 3: join the dedup decisions back onto every row."""
     import ray
 
@@ -177,21 +164,23 @@ def mark_duplicates(filtered: Path, drops: Path, out: Path, partitions: int) -> 
     if not any(drops.glob("*.parquet")):
         rows.write_parquet(str(out))
         return
-    decisions = ray.data.read_parquet(str(drops)).rename_columns({DROP_REASON: f"{DROP_REASON}_dedup"})
+    decisions = ray.data.read_parquet(str(drops)).rename_columns({DROP_REASON: DEDUP_DECISION})
     joined = rows.join(decisions, join_type="left_outer", num_partitions=partitions, on=(DOC_ID,))
-    joined.map_batches(_apply_dedup_drops, batch_format="pyarrow").write_parquet(str(out))
+    joined.map_batches(apply_dedup_decisions, batch_format="pyarrow").write_parquet(str(out))
 
 
-def write_outputs(final: Path, out: Path) -> None:
+def write_outputs(final: Path, out: Path, _marker_dir: Path) -> None:
     """Step 4: kept files by language, and the account of dropped files."""
     import ray
 
+    for folder in (out / "data", out / "dropped"):
+        shutil.rmtree(folder, ignore_errors=True)  # what an interrupted attempt left
     rows = ray.data.read_parquet(str(final))
-    rows.map_batches(_kept_rows, batch_format="pyarrow").write_parquet(
+    rows.map_batches(kept_rows, batch_format="pyarrow").write_parquet(
         str(out / "data"), partition_cols=[LANGUAGE]
     )
-    dropped = ray.data.read_parquet(str(final), columns=ACCOUNT_COLUMNS)
-    dropped.map_batches(_dropped_rows, batch_format="pyarrow").write_parquet(str(out / "dropped"))
+    dropped = ray.data.read_parquet(str(final)).select_columns([*ACCOUNT_COLUMNS])
+    dropped.map_batches(dropped_rows, batch_format="pyarrow").write_parquet(str(out / "dropped"))
 
 
 def _counts(path: Path, by_status: bool) -> list[dict]:
@@ -199,17 +188,30 @@ def _counts(path: Path, by_status: bool) -> list[dict]:
     from ray.data.aggregate import Count as RayCount
     from ray.data.aggregate import Sum
 
-    ds = ray.data.read_parquet(str(path), columns=[LANGUAGE, SIZE, DROP_REASON])
-    ds = ds.map_batches(_with_status, batch_format="pyarrow")
-    keys = [LANGUAGE, "status"] if by_status else [LANGUAGE]
+    ds = ray.data.read_parquet(str(path)).select_columns([LANGUAGE, SIZE, DROP_REASON])
+    ds = ds.map_batches(status_rows, batch_format="pyarrow")
+    keys = [LANGUAGE, STATUS] if by_status else [LANGUAGE]
     rows = ds.groupby(keys).aggregate(RayCount(alias_name="files"), Sum(SIZE, alias_name="bytes"))
     return rows.take_all()
 
 
-def summarize(config: CurationConfig, filtered: Path, final: Path, out: Path, seconds: float) -> dict:
-    inputs = {r[LANGUAGE]: Count(int(r["files"]), int(r["bytes"] or 0)) for r in _counts(filtered, False)}
+def summarize(
+    config: CurationConfig, filtered: Path, final: Path, out: Path, seconds: float
+) -> dict:
+    inputs = {
+        r[LANGUAGE]: Count(int(r["files"]), int(r["bytes"] or 0)) for r in _counts(filtered, False)
+    }
     counts = [{**r, "bytes": r["bytes"] or 0} for r in _counts(final, True)]
-    report = build_report(counts, inputs, extra={"seconds": round(seconds, 1), "config": config.as_dict()})
+    # A converted notebook is one row per form; the extra forms are records, not files read.
+    forms = int(config.notebooks.emit_scripts) + int(config.notebooks.emit_structured)
+    added = inputs.get(JUPYTER_STRUCTURED, Count()).files * (forms - 1)
+    extra = {
+        "files_read": sum(c.files for c in inputs.values()) - added,
+        "notebook_records_added": added,
+        "seconds": round(seconds, 1),
+        "config": config.as_dict(),
+    }
+    report = build_report(counts, inputs, extra=extra)
     write_report(report, out / "report.json")
     plot_language_mix(report, out / "language_mix.png")
     return report
@@ -230,32 +232,39 @@ def run(config: CurationConfig, args: argparse.Namespace) -> dict:
     started = time.perf_counter()
 
     t = _step("benchmark data for decontamination")
-    patterns = decontamination_patterns(fetch_benchmarks(args.benchmark_cache), config.decontamination)
+    patterns = decontamination_patterns(
+        fetch_benchmarks(args.benchmark_cache), config.decontamination
+    )
     print(f"{len(patterns)} patterns ({time.perf_counter() - t:.1f}s)")
 
+    work = run_dir.step("_work")
+    filtered, duplicates, final = work / "filtered", work / "duplicates", work / "final"
     steps = [
-        ("_work/filtered", "read, decode, language, license, notebooks, quality, decontamination",
-         lambda p: read_and_filter(config, patterns, p)),
-        ("_work/duplicates", "exact and near deduplication",
-         lambda p: find_duplicates_step(config, run_dir.step("_work/filtered"), p, run_dir.step("_work/dedup"))),
-        ("_work/final", "mark duplicates",
-         lambda p: mark_duplicates(run_dir.step("_work/filtered"), run_dir.step("_work/duplicates"), p, args.join_partitions)),
-        ("_work/outputs", "write kept files by language and the dropped-file account",
-         lambda p: write_outputs(run_dir.step("_work/final"), out)),
-    ]
-    for name, title, fn in steps:
+        (filtered, "read, decode, language, license, notebooks, quality, decontamination",
+         partial(read_and_filter, config, patterns)),
+        (duplicates, "exact and near deduplication",
+         partial(find_duplicates_step, config, filtered, work / "dedup")),
+        (final, "mark duplicates",
+         partial(mark_duplicates, filtered, duplicates, args.join_partitions)),
+        (work / "outputs", "write kept files by language and the dropped-file account",
+         partial(write_outputs, final, out)),
+    ]  # fmt: skip
+    for path, title, step in steps:
+        name = str(path.relative_to(out))
         if run_dir.is_done(name):
             print(f"\n== {title}: done in an earlier attempt, skipped")
             continue
         t = _step(title)
-        fn(run_dir.start(name))
+        step(run_dir.start(name))
         run_dir.finish(name)
         print(f"({time.perf_counter() - t:.1f}s)")
 
-    report = summarize(config, run_dir.step("_work/filtered"), run_dir.step("_work/final"), out,
-                       time.perf_counter() - started)
+    report = summarize(config, filtered, final, out, time.perf_counter() - started)
+    shutil.rmtree(work)  # intermediate data; report.json now marks the run complete
     print("\n" + format_report(report))
-    print(f"\nkept data: {out / 'data'}\nreport:    {out / 'report.json'}\nchart:     {out / 'language_mix.png'}")
+    outputs = {"kept data": "data", "report": "report.json", "chart": "language_mix.png"}
+    for label, path in outputs.items():
+        print(f"{label + ':':11}{out / path}")
     return report
 
 

@@ -39,11 +39,11 @@ def test_repos_and_owners_are_dropped_with_their_reason(tmp_path):
         "optout:repo",
         None,
         "optout:owner",
-        None,
+        "optout:repo",  # a repo known only by its name (e.g. one folder of a directory source)
         None,
         None,
     ]
-    assert batch["content"].to_pylist() == [None, "x = 1\n", None, "x = 1\n", "x = 1\n", "x = 1\n"]
+    assert batch["content"].to_pylist() == [None, "x = 1\n", None, None, "x = 1\n", "x = 1\n"]
 
 
 def test_empty_config_keeps_everything():

@@ -4,7 +4,8 @@
 without Ray, so a unit test can push one repository through the same code.
 
 Order of the row-wise stages (the first stage that drops a file is the one the
-report names): read -> decode -> language -> SPDX headers -> opt-out ->
+report names): read -> decode -> language (files in none of StarCoder's languages
+dropped) -> SPDX headers -> opt-out ->
 license -> notebooks -> quality -> decontamination. Opt-out and license come
 before the costly stages so excluded repos cost nothing; decontamination runs
 before dedup so that a contaminated file cannot be a cluster's survivor.
@@ -15,23 +16,38 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .decode import Decoder
 from .decontamination import DecontaminationConfig, Decontaminator
 from .dedup import DedupConfig, doc_id_of
 from .github import CommitsConfig, IssuesConfig, read_commits, read_issues
-from .languages import LanguageTagger
+from .languages import LanguageTagger, UnknownLanguageFilter
 from .licenses import LicenseConfig, PermissiveLicenseFilter, SpdxHeaderTagger
 from .notebooks import NotebookConfig, NotebookConverter
 from .optout import OptOutConfig, OptOutFilter
 from .quality import QualityConfig, quality_filters
 from .readers import ReaderConfig, RepoSpec, read_repo
-from .schema import LANGUAGE, PATH, REPO, SOURCE
-from .stage import apply_stages
+from .report import KEPT
+from .schema import (
+    ACCOUNT_COLUMNS,
+    CONTENT,
+    CONTENT_HASH,
+    DROP_REASON,
+    LANGUAGE,
+    PATH,
+    REPO,
+    SIZE,
+    SOURCE,
+)
+from .stage import apply_stages, mark_dropped
 
 DOC_ID = "doc_id"
+DEDUP_DECISION = "dedup_decision"  # the dedup drop reason joined onto a row
+STATUS = "status"  # "kept" or the drop reason, for the report's counts
 
 SOURCE_KINDS = ("local", "directory", "git", "archive", "issues", "commits")
 
@@ -42,6 +58,14 @@ class SourceSpec:
 
     kind: str
     location: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> SourceSpec:
+        """``KIND[:LOCATION]`` as given on the command line; local paths made absolute."""
+        kind, _, location = text.partition(":")
+        if location and "://" not in location:
+            location = str(Path(location).resolve())
+        return cls(kind=kind, location=location)
 
     def __post_init__(self):
         if self.kind not in SOURCE_KINDS:
@@ -64,7 +88,9 @@ class CurationConfig:
     commits: CommitsConfig = field(default_factory=CommitsConfig)
     decontamination: DecontaminationConfig = field(default_factory=DecontaminationConfig)
     optout: OptOutConfig = field(default_factory=OptOutConfig)
-    dedup: DedupConfig = field(default_factory=DedupConfig)
+    # StarCoder deduplicated each language on its own (and a notebook's script
+    # and structured forms are two datasets, not duplicates of each other).
+    dedup: DedupConfig = field(default_factory=lambda: DedupConfig(scope_column=LANGUAGE))
 
     def as_dict(self) -> dict:
         return _jsonable(asdict(self))
@@ -85,6 +111,7 @@ def code_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> 
     return [
         Decoder(),
         LanguageTagger(),
+        UnknownLanguageFilter(),
         SpdxHeaderTagger(),
         OptOutFilter(config.optout),
         PermissiveLicenseFilter(config.license),
@@ -141,3 +168,34 @@ def curate_text_source(
         batches = read_commits(source.location, config.commits)
     for batch in batches:
         yield apply_stages(batch, stages)
+
+
+# Arrow batch functions of the dataset-wide steps (the job maps them over Parquet).
+
+
+def live_for_dedup(batch: pa.Table) -> pa.Table:
+    """The columns dedup needs, of the rows no stage has dropped."""
+    live = batch.filter(pc.is_null(batch[DROP_REASON]))
+    return live.select([DOC_ID, CONTENT_HASH, CONTENT, LANGUAGE])
+
+
+def apply_dedup_decisions(batch: pa.Table) -> pa.Table:
+    """Fold the dedup decision joined onto each row into its drop_reason."""
+    reasons = batch[DEDUP_DECISION].to_pylist()
+    return mark_dropped(batch.drop_columns([DEDUP_DECISION]), reasons)
+
+
+def kept_rows(batch: pa.Table) -> pa.Table:
+    """Rows of the curated dataset: kept, without the bookkeeping columns."""
+    return batch.filter(pc.is_null(batch[DROP_REASON])).drop_columns([DROP_REASON, DOC_ID])
+
+
+def dropped_rows(batch: pa.Table) -> pa.Table:
+    """The account of dropped files: who, where, how big, and why (no content)."""
+    return batch.filter(pc.is_valid(batch[DROP_REASON])).select(ACCOUNT_COLUMNS)
+
+
+def status_rows(batch: pa.Table) -> pa.Table:
+    """language, status ("kept" or the drop reason) and size: what the report counts."""
+    status = pc.coalesce(batch[DROP_REASON], pa.scalar(KEPT))
+    return pa.table({LANGUAGE: batch[LANGUAGE], STATUS: status, SIZE: batch[SIZE]})

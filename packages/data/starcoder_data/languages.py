@@ -19,9 +19,12 @@ from functools import lru_cache
 from importlib.resources import files
 from types import MappingProxyType
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .schema import LANGUAGE, PATH
+from .stage import Filter
 
 UNKNOWN = "unknown"
 JUPYTER = "jupyter"  # notebooks are converted to scripts by a later stage
@@ -85,3 +88,17 @@ class LanguageTagger:
         languages = pa.array([language_of(p) for p in batch[PATH].to_pylist()], pa.string())
         index = batch.schema.get_field_index(LANGUAGE)
         return batch.set_column(index, batch.schema.field(index), languages)
+
+
+class UnknownLanguageFilter(Filter):
+    """Drop files in none of the selected languages (READMEs, LICENSE texts, images).
+
+    StarCoder trained only on its selected languages; a file whose name maps
+    to none of them has no place in the training data.
+    """
+
+    stage = "language"
+    name = "unknown"
+
+    def keep(self, batch: pa.Table) -> np.ndarray:
+        return pc.not_equal(batch[LANGUAGE], UNKNOWN).to_numpy(zero_copy_only=False)

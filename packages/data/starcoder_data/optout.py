@@ -75,6 +75,8 @@ class OptOutFilter(Filter):
         if repo in self.repos:
             return f"{self.stage}:repo"
         owner, slash, _name = repo.partition("/")
+        if not slash and repo in self.owners:
+            return f"{self.stage}:repo"  # a repo known without an owner, listed by its name
         if slash and owner in self.owners:
             return f"{self.stage}:owner"
         return None

@@ -20,6 +20,7 @@ KEPT = "kept"
 STAGE_ORDER = (
     "read",
     "decode",
+    "language",
     "optout",
     "license",
     "notebook",

@@ -18,6 +18,9 @@ class DedupConfig:
     seed: int = 42  # fixes the hash functions: same seed, same clusters
     signature_batch_size: int = 2048  # files per map_batches call; ~2048 * 8 KB = 16 MB
     shuffle_partitions: int = 16  # partitions of each group-by and join
+    # StarCoder deduplicated each language on its own; the curation job sets
+    # "language". None compares every file with every other.
+    scope_column: str | None = None
     max_rounds: int = 100  # large/small-star rounds; O(log^2 n) are needed
 
     @cached_property

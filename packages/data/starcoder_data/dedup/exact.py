@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 CONTENT_HASH = "content_hash"
 DOC_ID = "doc_id"
 DROP_REASON = "drop_reason"
+SCOPE = "scope"  # optional: files are duplicates only within one scope (e.g. one language)
 EXACT_REASON = "dedup:exact"
 NEAR_REASON = "dedup:near"
 DROP_SCHEMA = pa.schema([pa.field(DOC_ID, pa.int64()), pa.field(DROP_REASON, pa.string())])
@@ -19,10 +20,14 @@ def exact_duplicates(files: pa.Table) -> pa.Table:
 
     ``files`` has ``doc_id`` and ``content_hash`` and holds whole hash groups
     (one or many), as ``groupby("content_hash").map_groups`` gives them. A
-    file without a hash duplicates nothing.
+    file without a hash duplicates nothing. With a ``scope`` column, only
+    files of the same scope are duplicates.
     """
     files = files.filter(pc.is_valid(files[CONTENT_HASH]))
-    hashes = files[CONTENT_HASH].to_numpy(zero_copy_only=False).astype(str)
+    keys = files[CONTENT_HASH]
+    if SCOPE in files.column_names:
+        keys = pc.binary_join_element_wise(pc.fill_null(files[SCOPE], ""), keys, "\x00")
+    hashes = keys.to_numpy(zero_copy_only=False).astype(str)
     docs = files[DOC_ID].to_numpy()
     order = np.lexsort((docs, hashes))
     hashes, docs = hashes[order], docs[order]

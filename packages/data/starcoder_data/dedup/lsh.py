@@ -9,12 +9,14 @@ of false positives below the threshold plus false negatives above it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from .components import DST, EDGE_SCHEMA, SRC
+from .exact import SCOPE
 from .minhash import Permutations, minhash_signatures
 
 BAND_KEY = "band_key"
@@ -86,17 +88,26 @@ def band_keys(signatures: np.ndarray, shape: BandShape) -> np.ndarray:
     return keys.view(np.int64)
 
 
+def _scope_key(scope: str | None) -> int:
+    digest = hashlib.blake2b((scope or "").encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
 def bucket_rows(
     files: pa.Table, *, permutations: Permutations, ngram: int, shape: BandShape
 ) -> pa.Table:
     """One ``(band_key, doc_id)`` row per band of every file of a ``doc_id``/``content`` batch.
 
     Files without a single token have no shingle and no rows: they are near
-    duplicates of nothing.
+    duplicates of nothing. With a ``scope`` column, the scope is folded into
+    every key, so files of different scopes never share a bucket.
     """
     signatures, num_shingles = minhash_signatures(files[CONTENT], permutations, ngram)
     has_shingles = num_shingles > 0
     keys = band_keys(signatures[has_shingles], shape)
+    if SCOPE in files.column_names:
+        scopes = np.array([_scope_key(s) for s in files[SCOPE].to_pylist()], dtype=np.int64)
+        keys ^= scopes[has_shingles, None]
     docs = files[DOC_ID].to_numpy()[has_shingles]
     return pa.table(
         {BAND_KEY: keys.ravel(), DOC_ID: np.repeat(docs, shape.bands)}, schema=BUCKET_SCHEMA

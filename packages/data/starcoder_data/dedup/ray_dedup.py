@@ -43,6 +43,7 @@ from .exact import (
     DOC_ID,
     DROP_SCHEMA,
     NEAR_REASON,
+    SCOPE,
     drop_table,
     exact_duplicates,
     one_reason_per_file,
@@ -77,13 +78,23 @@ def _merge_drops(
 
 
 def _exact_drops(ds: ray.data.Dataset, config: DedupConfig) -> ray.data.Dataset:
-    files = ds.select_columns([DOC_ID, "content_hash"])
-    grouped = files.groupby("content_hash", num_partitions=config.shuffle_partitions)
+    files = ds.select_columns([DOC_ID, "content_hash", *_scope(config)])
+    if config.scope_column:
+        files = files.rename_columns({config.scope_column: SCOPE})
+    keys = ["content_hash", SCOPE] if config.scope_column else "content_hash"
+    grouped = files.groupby(keys, num_partitions=config.shuffle_partitions)
     return grouped.map_groups(exact_duplicates, batch_format="pyarrow")
 
 
+def _scope(config: DedupConfig) -> list[str]:
+    return [config.scope_column] if config.scope_column else []
+
+
 def _candidate_edges(ds: ray.data.Dataset, config: DedupConfig) -> ray.data.Dataset:
-    buckets = ds.select_columns([DOC_ID, "content"]).map_batches(
+    files = ds.select_columns([DOC_ID, "content", *_scope(config)])
+    if config.scope_column:
+        files = files.rename_columns({config.scope_column: SCOPE})
+    buckets = files.map_batches(
         bucket_rows,
         batch_size=config.signature_batch_size,
         batch_format="pyarrow",

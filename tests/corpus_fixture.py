@@ -70,20 +70,40 @@ def _notebook(valid: bool) -> str:
         {
             "nbformat": 4,
             "nbformat_minor": 5,
-            "metadata": {"kernelspec": {"name": "python3", "language": "python"},
-                         "language_info": {"name": "python"}},
+            "metadata": {
+                "kernelspec": {"name": "python3", "language": "python"},
+                "language_info": {"name": "python"},
+            },
             "cells": [
-                {"cell_type": "markdown", "metadata": {}, "source": ["# Fitting a line\n",
-                                                                    "Least squares by hand."]},
-                {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [
-                    {"output_type": "stream", "name": "stdout", "text": ["slope 2.0\n"]}],
-                 "source": ["xs = [1, 2, 3, 4]\n", "ys = [2 * x + 1 for x in xs]\n",
-                            "n = len(xs)\n", "mx, my = sum(xs) / n, sum(ys) / n\n",
-                            "num = sum((x - mx) * (y - my) for x, y in zip(xs, ys))\n",
-                            "den = sum((x - mx) ** 2 for x in xs)\n",
-                            "print('slope', num / den)"]},
-                {"cell_type": "code", "metadata": {}, "execution_count": 2, "outputs": [],
-                 "source": ["intercept = my - (num / den) * mx"]},
+                {
+                    "cell_type": "markdown",
+                    "metadata": {},
+                    "source": ["# Fitting a line\n", "Least squares by hand."],
+                },
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "execution_count": 1,
+                    "outputs": [
+                        {"output_type": "stream", "name": "stdout", "text": ["slope 2.0\n"]}
+                    ],
+                    "source": [
+                        "xs = [1, 2, 3, 4]\n",
+                        "ys = [2 * x + 1 for x in xs]\n",
+                        "n = len(xs)\n",
+                        "mx, my = sum(xs) / n, sum(ys) / n\n",
+                        "num = sum((x - mx) * (y - my) for x, y in zip(xs, ys))\n",
+                        "den = sum((x - mx) ** 2 for x in xs)\n",
+                        "print('slope', num / den)",
+                    ],
+                },
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "execution_count": 2,
+                    "outputs": [],
+                    "source": ["intercept = my - (num / den) * mx"],
+                },
             ],
         },
         indent=1,
@@ -121,9 +141,11 @@ _ISSUES = [
         "it in lenient mode; could we add a `strict=False` switch for config files?",
         "comments_data": [
             {"user": {"login": "codecov-io", "type": "Bot"}, "body": "Coverage 91%."},
-            {"user": {"login": "bob", "type": "User"},
-             "body": "@alice the spec forbids it, but a lenient flag sounds fine. "
-                     "Would you send a pull request with tests for nested arrays?"},
+            {
+                "user": {"login": "bob", "type": "User"},
+                "body": "@alice the spec forbids it, but a lenient flag sounds fine. "
+                "Would you send a pull request with tests for nested arrays?",
+            },
             {"user": {"login": "alice", "type": "User"}, "body": "Done in #8, thanks!"},
         ],
     },
@@ -184,7 +206,7 @@ def build_corpus(root: Path) -> dict[str, Path]:
     _write(alpha / "huge.py", "x = 1\n" * 300_000)
     _write(alpha / "analysis.ipynb", _notebook(valid=True))
     _write(alpha / "broken.ipynb", _notebook(valid=False))
-    _write(alpha / "tiny.json", '{"a": 1}\n')
+    _write(alpha / "tiny.json", '{"name": "alpha"}\n')
     os.symlink("loop_b", alpha / "loop_a")
     os.symlink("loop_a", alpha / "loop_b")
 
@@ -226,7 +248,8 @@ def build_corpus(root: Path) -> dict[str, Path]:
         tar.addfile(link)
 
     issues = root / "issues.jsonl"
-    issues.write_text("\n".join(json.dumps(x) if isinstance(x, dict) else x for x in _ISSUES) + "\n")
+    lines = [json.dumps(issue) if isinstance(issue, dict) else issue for issue in _ISSUES]
+    issues.write_text("\n".join(lines) + "\n")
     commits = root / "commits.jsonl"
     commits.write_text(json.dumps(_COMMIT) + "\n")
 
