@@ -34,13 +34,17 @@ EXPECTED_DROPS = {
     "dedup:exact": 1,
     "dedup:near": 1,
 }
+# Of each planted duplicate pair exactly one file is kept: the one with the
+# smaller doc id, a hash of where the file was found.
+DUPLICATE_PAIRS = {
+    "dedup:exact": {("alpha", "pkg/scanner.py"), ("beta", "vendored/scanner.py")},
+    "dedup:near": {("alpha", "pkg/wrap.py"), ("beta", "vendored/wrap.py")},
+}
 EXPECTED_KEPT = {
     ("alpha", "analysis.ipynb", "jupyter-scripts"),
     ("alpha", "analysis.ipynb", "jupyter-structured"),
     ("alpha", "pkg/decoder.py", "python"),
     ("alpha", "pkg/encoder.py", "python"),
-    ("alpha", "pkg/scanner.py", "python"),
-    ("alpha", "pkg/wrap.py", "python"),
     ("beta", "bisect.py", "python"),
     ("beta", "heap.py", "python"),
     ("zeta-1.0", "zeta/shlex.py", "python"),
@@ -100,21 +104,27 @@ def test_job_accounts_for_every_planted_case(corpus, output):
 
     assert _reasons(report) == EXPECTED_DROPS
     assert report["totals"]["in"]["files"] == 36
-    assert report["totals"]["kept"]["files"] == len(EXPECTED_KEPT)
+    assert report["totals"]["kept"]["files"] == len(EXPECTED_KEPT) + len(DUPLICATE_PAIRS)
     assert report["totals"]["dropped"]["files"] == sum(EXPECTED_DROPS.values())
     assert report["files_read"] == 35 and report["notebook_records_added"] == 1
     for info in report["languages"].values():
         assert info["kept"]["files"] + info["dropped"]["files"] == info["in"]["files"]
 
     kept = pd.read_parquet(output / "data")
-    assert set(zip(kept.repo, kept.path, kept.language.astype(str), strict=True)) == EXPECTED_KEPT
-    assert kept.content.notna().all() and "drop_reason" not in kept.columns
+    kept_files = set(zip(kept.repo, kept.path, kept.language.astype(str), strict=True))
     dropped = pd.read_parquet(output / "dropped")
+    where = zip(dropped.repo, dropped.path, strict=True)
+    reasons = dict(zip(where, dropped.drop_reason, strict=True))
+    for reason, pair in DUPLICATE_PAIRS.items():
+        (survivor,) = {(r, p) for r, p, _ in kept_files} & pair
+        (duplicate,) = pair - {survivor}
+        assert reasons[duplicate] == reason
+        kept_files.remove((*survivor, "python"))
+    assert kept_files == EXPECTED_KEPT
+    assert kept.content.notna().all() and "drop_reason" not in kept.columns
     assert len(dropped) == sum(EXPECTED_DROPS.values())
-    by_path = dict(zip(dropped.path, dropped.drop_reason, strict=True))
-    assert by_path["vendored/scanner.py"] == "dedup:exact"
-    assert by_path["vendored/wrap.py"] == "dedup:near"
-    assert by_path["contaminated.py"] == "decontam:humaneval"
+    assert reasons[("alpha", "contaminated.py")] == "decontam:humaneval"
+    assert reasons[("zeta-1.0", "../evil.py")] == "read:unsafe_path"
     assert (output / "language_mix.png").stat().st_size > 0
     assert not (output / "_work").exists()
     assert not any(p.name == "evil.py" for p in corpus["archives"].parent.rglob("*"))
