@@ -15,7 +15,7 @@ install: $(STAMP)
 $(STAMP): requirements.txt $(wildcard packages/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps $(foreach p,$(PACKAGES),-e $(p))
 	$(BIN)/python -m starcoder_data.benchmark_data --cache data_cache/benchmarks
 	touch $(STAMP)

@@ -163,9 +163,13 @@ def plot_language_mix(report: Mapping, path: Path, top: int = 25) -> None:
     kept = [info["kept"]["bytes"] / 1e6 for _, info in ranked][::-1]
     dropped = [info["dropped"]["bytes"] / 1e6 for _, info in ranked][::-1]
     fig, ax = plt.subplots(figsize=(8, max(3, 0.32 * len(names) + 1.2)))
-    ax.barh(names, kept, label="kept", color="#2b7bba")
-    ax.barh(names, dropped, left=kept, label="dropped", color="#d9d9d9")
-    ax.set_xlabel("MB")
+    rows = range(len(names))
+    # Log scale: the mix spans several orders of magnitude.
+    ax.barh([r + 0.2 for r in rows], kept, height=0.4, label="kept", color="#2b7bba")
+    ax.barh([r - 0.2 for r in rows], dropped, height=0.4, label="dropped", color="#c9c9c9")
+    ax.set_yticks(list(rows), names)
+    ax.set_xscale("log")
+    ax.set_xlabel("MB (log scale)")
     ax.set_title("Language mix after curation")
     ax.legend(loc="lower right")
     fig.tight_layout()
