@@ -128,7 +128,9 @@ def format_report(report: Mapping, max_languages: int = 30) -> str:
     lines.append("")
     lines.append(f"{'dropped by stage / reason':34}{'files':>10}{'MB':>12}")
     for stage, info in report["stages"].items():
-        lines.append(f"{stage:34}{info['dropped']['files']:>10,}{_mb(info['dropped']['bytes']):>12}")
+        lines.append(
+            f"{stage:34}{info['dropped']['files']:>10,}{_mb(info['dropped']['bytes']):>12}"
+        )
         for reason, count in info["reasons"].items():
             lines.append(f"  {reason:32}{count['files']:>10,}{_mb(count['bytes']):>12}")
     lines.append("")
