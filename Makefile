@@ -1,14 +1,17 @@
 # Two commands do all the set-up (see README.md):
-#   make pipeline   install into .venv, then run the pipeline on this machine's own code
+#   make pipeline   install into .venv, then curate this machine's own code, train the
+#                   tokenizer, pack tokens and pretrain the tiny model on them
 #   make test       the whole test suite (what CI runs)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-OUTPUT ?= outputs/curated
+OUTPUTS ?= outputs
+VOCAB_SIZE ?= 8192
+DEEPSPEED := $(shell grep -o '^deepspeed==[0-9.]*' requirements.txt)
 PACKAGES := packages/data packages/model packages/pii packages/attribution packages/eval
 
-.PHONY: install pipeline curate test lint benchmarks clean
+.PHONY: install pipeline curate tokenizer tokens pretrain test lint benchmarks clean
 
 install: $(STAMP)
 
@@ -16,14 +19,30 @@ $(STAMP): requirements.txt $(wildcard packages/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	# DeepSpeed compiles its CPU all-reduce op on first use in every worker (~2 min);
+	# building it once here keeps training start-up at seconds.
+	DS_BUILD_OPS=0 DS_BUILD_SHM_COMM=1 $(BIN)/python -m pip install --quiet --no-build-isolation \
+		--no-cache-dir --force-reinstall --no-deps $(DEEPSPEED)
 	$(BIN)/python -m pip install --quiet --no-deps $(foreach p,$(PACKAGES),-e $(p))
 	$(BIN)/python -m starcoder_data.benchmark_data --cache data_cache/benchmarks
 	touch $(STAMP)
 
-pipeline: curate
+pipeline: pretrain
 
 curate: install
-	$(BIN)/python ray_jobs/curate.py --output $(OUTPUT)
+	$(BIN)/python ray_jobs/curate.py --output $(OUTPUTS)/curated
+
+tokenizer: curate
+	$(BIN)/python ray_jobs/train_tokenizer.py --data $(OUTPUTS)/curated/data \
+		--output $(OUTPUTS)/tokenizer --vocab-size $(VOCAB_SIZE) --sample-mb 32
+
+tokens: tokenizer
+	$(BIN)/python ray_jobs/pack_tokens.py --data $(OUTPUTS)/curated/data \
+		--tokenizer $(OUTPUTS)/tokenizer --output $(OUTPUTS)/tokens --overwrite
+
+pretrain: tokens
+	$(BIN)/python ray_jobs/pretrain.py --tokens $(OUTPUTS)/tokens \
+		--tokenizer $(OUTPUTS)/tokenizer --output $(OUTPUTS)/pretrain
 
 lint: install
 	$(BIN)/ruff check .
@@ -35,6 +54,9 @@ benchmarks: install
 	$(BIN)/python benchmarks/near_dedup.py
 	$(BIN)/python benchmarks/license_accuracy.py
 	$(BIN)/python benchmarks/curation_job.py
+	$(BIN)/python benchmarks/mqa_vs_mha.py
+	$(BIN)/python benchmarks/training_overhead.py --tokens $(OUTPUTS)/tokens \
+		--tokenizer $(OUTPUTS)/tokenizer
 
 clean:
 	rm -rf outputs .pytest_cache

@@ -41,6 +41,7 @@ from starcoder_data.curation import (
     text_stages,
 )
 from starcoder_data.decontamination import decontamination_patterns
+from starcoder_data.licenses import LicenseConfig
 from starcoder_data.notebooks import JUPYTER_STRUCTURED
 from starcoder_data.optout import OptOutConfig, load_optout_list
 from starcoder_data.readers import RepoSpec, discover_repos
@@ -61,7 +62,7 @@ from starcoder_data.schema import (
     SIZE,
 )
 
-REPO_KINDS = ("local", "directory", "git", "archive")
+REPO_KINDS = ("local", "directory", "folder", "git", "archive")
 
 
 def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespace]:
@@ -71,8 +72,8 @@ def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespa
         action="append",
         default=[],
         metavar="KIND[:LOCATION]",
-        help="local | directory:PATH | git:PATH_OR_URL | archive:PATH | issues:FILE.jsonl | "
-        "commits:FILE.jsonl (repeatable; default: local)",
+        help="local | directory:PATH | folder:PATH | git:PATH_OR_URL | archive:PATH | "
+        "issues:FILE.jsonl | commits:FILE.jsonl (repeatable; default: local)",
     )
     parser.add_argument("--output", default="outputs/curated", help="output folder")
     parser.add_argument("--optout", help="opt-out list: one owner or owner/repo per line")
@@ -82,6 +83,13 @@ def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespa
     parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or local)")
     parser.add_argument("--num-cpus", type=int, help="CPUs of the local Ray (default: all)")
     parser.add_argument("--join-partitions", type=int, default=8)
+    parser.add_argument(
+        "--license-policy",
+        choices=("permissive", "any"),
+        default="permissive",
+        help="permissive: StarCoder's rule for public code (default); any: keep every "
+        "file, for your own code",
+    )
     args = parser.parse_args(argv)
 
     sources = tuple(SourceSpec.parse(text) for text in args.source or ["local"])
@@ -90,7 +98,12 @@ def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespa
         optout = OptOutConfig(
             path=str(Path(args.optout).resolve()), entries=load_optout_list(args.optout)
         )
-    config = CurationConfig(sources=sources, max_repos=args.max_repos, optout=optout)
+    config = CurationConfig(
+        sources=sources,
+        max_repos=args.max_repos,
+        optout=optout,
+        license=LicenseConfig(policy=args.license_policy),
+    )
     return config, args
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# DeepSpeed picks its accelerator once per process; these tests run on CPU.
+os.environ.setdefault("DS_ACCELERATOR", "cpu")
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +19,11 @@ def ray_cluster():
     init_ray(num_cpus=2)
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def training_inputs(tmp_path_factory):
+    """A real tokenizer and token shards (64-token sequences) from stdlib code."""
+    from training_fixture import build_training_inputs
+
+    return build_training_inputs(tmp_path_factory.mktemp("training_inputs"))

@@ -27,9 +27,15 @@ from .quality import QualityConfig, quality_filters
 from .readers import ReaderConfig, RepoSpec, discover_repos, read_repo
 from .report import build_report, format_report
 from .schema import FILE_SCHEMA, RAW_FILE_SCHEMA
+from .special_tokens import SPECIAL_TOKENS
 from .stage import Filter, apply_stages, mark_dropped
+from .tokens import PackConfig, TokenShards, TokenShardsError
 
 __all__ = [
+    "PackConfig",
+    "SPECIAL_TOKENS",
+    "TokenShards",
+    "TokenShardsError",
     "FILE_SCHEMA",
     "RAW_FILE_SCHEMA",
     "STARCODER_LANGUAGES",

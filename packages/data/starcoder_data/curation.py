@@ -49,7 +49,7 @@ DOC_ID = "doc_id"
 DEDUP_DECISION = "dedup_decision"  # the dedup drop reason joined onto a row
 STATUS = "status"  # "kept" or the drop reason, for the report's counts
 
-SOURCE_KINDS = ("local", "directory", "git", "archive", "issues", "commits")
+SOURCE_KINDS = ("local", "directory", "folder", "git", "archive", "issues", "commits")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,6 +1,49 @@
-"""Tokenizer training, GPTBigCode presets and training-loop pieces.
+"""Tokenizer training, GPTBigCode presets and the training loop's pieces.
 
-The public API is listed in ``__all__``; it grows with the issue that builds it.
+The tokenizer (:mod:`.tokenizer`) is StarCoder's byte-level BPE with its 19
+special tokens; the model (:mod:`.presets`, :mod:`.modeling`) is
+``transformers``' GPTBigCode with multi-query attention; the training loop
+(:mod:`.training`) runs DeepSpeed inside Ray Train's workers.
 """
 
-__all__: list[str] = []
+from .modeling import (
+    attention_implementation,
+    build_model,
+    check_tokenizer,
+    load_model,
+    read_model_config,
+    save_model,
+)
+from .presets import PRESETS, ModelPreset, get_preset
+from .sizing import flops_per_token, kv_cache_bytes_per_token, parameter_count
+from .tokenizer import (
+    TokenizerConfig,
+    TokenizerNotFoundError,
+    load_tokenizer,
+    save_tokenizer,
+    tokens_per_byte,
+    train_tokenizer,
+)
+from .tokenizer_sample import sample_documents
+
+__all__ = [
+    "PRESETS",
+    "ModelPreset",
+    "TokenizerConfig",
+    "TokenizerNotFoundError",
+    "attention_implementation",
+    "build_model",
+    "check_tokenizer",
+    "flops_per_token",
+    "get_preset",
+    "kv_cache_bytes_per_token",
+    "load_model",
+    "load_tokenizer",
+    "parameter_count",
+    "read_model_config",
+    "sample_documents",
+    "save_model",
+    "save_tokenizer",
+    "tokens_per_byte",
+    "train_tokenizer",
+]

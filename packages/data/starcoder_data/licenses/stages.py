@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pyarrow as pa
@@ -59,6 +60,9 @@ class SpdxHeaderTagger:
 @dataclass(frozen=True, kw_only=True)
 class LicenseConfig:
     allowed: frozenset[str] = PERMISSIVE_LICENSES  # The Stack v1: Blue Oak permissive list
+    # "permissive": StarCoder's rule for public code. "any": keep every file, for
+    # code its owner trains on (their own repos, to fine-tune on), licensed or not.
+    policy: Literal["permissive", "any"] = "permissive"
 
 
 class PermissiveLicenseFilter(Filter):
@@ -74,6 +78,8 @@ class PermissiveLicenseFilter(Filter):
         return [self._reason(spdx) for spdx in batch[LICENSE].to_pylist()]
 
     def _reason(self, spdx: str | None) -> str | None:
+        if self.config.policy == "any":
+            return None
         if spdx is None or not spdx.strip():
             return f"{self.stage}:no_license"
         return None if is_permissive(spdx, self.config.allowed) else self.drop_reason

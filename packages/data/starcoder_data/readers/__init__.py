@@ -8,6 +8,7 @@ the repo's license, detected from its license files before any file is
 streamed. Kinds:
 
 - ``"directory"``: a folder of repos, one sub-folder each.
+- ``"folder"``: one folder read as one repo, e.g. a team's own code to fine-tune on.
 - ``"git"``: one git repository (path or URL, ``#ref`` to pick a commit-ish).
 - ``"archive"``: a tar/zip file, or a folder of them, one archive each.
 - ``"local"``: the source trees installed on this machine
@@ -51,6 +52,9 @@ def discover_repos(kind: str, location: str) -> list[RepoSpec]:
         return [RepoSpec(kind=kind, location=base, name=git_repo_name(base), ref=ref)]
     if kind == "directory":
         return _discover_directories(location)
+    if kind == "folder":
+        name = os.path.basename(os.path.normpath(os.path.abspath(location)))
+        return [_spec("folder", location, name)]
     if kind == "archive":
         return _discover_archives(location)
     raise ValueError(f"unknown repo kind {kind!r}; expected one of {REPO_KINDS}")

@@ -44,7 +44,7 @@ SUBMODULE = "read:submodule"  # a git submodule: its files live in another repos
 CORRUPT_ARCHIVE = "read:corrupt_archive"
 EMPTY_REPO = "read:empty_repo"
 
-REPO_KINDS = ("directory", "git", "archive", "local")
+REPO_KINDS = ("directory", "folder", "git", "archive", "local")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,76 @@
+"""Tokenize and pack curated code for pretraining, StarCoder's way (paper, section 5.1).
+
+Each curated file gets, from its own seeded generator, repository metadata
+(:mod:`.metadata`) and then a fill-in-the-middle permutation at the character
+level (:mod:`.fim`); it is tokenised and closed with ``<|endoftext|>``
+(:mod:`.documents`). Documents are concatenated in a seeded order into
+``seq_len`` sequences (:mod:`.packing`), per split and source kind, and
+written as ``.npy`` shards with a manifest (:mod:`.shards`, :mod:`.pack`)
+that :class:`TokenShards` opens for training. ``ray_jobs/pack_tokens.py``
+runs the per-document part on Ray Data; nothing here imports Ray.
+"""
+
+from .config import PRESETS, PackConfig, full_preset, tiny_preset
+from .documents import (
+    ENCODED_SCHEMA,
+    DocumentEncoder,
+    DocumentPlan,
+    document_rng,
+    encode_document,
+    encode_documents,
+    is_validation,
+    order_key,
+    plan_document,
+    source_kind,
+)
+from .fim import FimCut, draw_fim, join_fim, undo_fim
+from .metadata import add_metadata, stars_bucket
+from .pack import TokenPacker, build_manifest, format_summary
+from .packing import SequencePacker, pack_sequences
+from .shards import (
+    ShardWriter,
+    TokenShards,
+    TokenShardsError,
+    read_manifest,
+    token_dtype,
+    write_manifest,
+)
+from .tokenizer import SpecialIds, TokenizerError, load_tokenizer, tokenizer_sha256
+
+__all__ = [
+    "ENCODED_SCHEMA",
+    "PRESETS",
+    "DocumentEncoder",
+    "DocumentPlan",
+    "FimCut",
+    "PackConfig",
+    "SequencePacker",
+    "ShardWriter",
+    "SpecialIds",
+    "TokenPacker",
+    "TokenShards",
+    "TokenShardsError",
+    "TokenizerError",
+    "add_metadata",
+    "build_manifest",
+    "document_rng",
+    "draw_fim",
+    "encode_document",
+    "encode_documents",
+    "format_summary",
+    "full_preset",
+    "is_validation",
+    "join_fim",
+    "load_tokenizer",
+    "order_key",
+    "pack_sequences",
+    "plan_document",
+    "read_manifest",
+    "source_kind",
+    "stars_bucket",
+    "tiny_preset",
+    "token_dtype",
+    "tokenizer_sha256",
+    "undo_fim",
+    "write_manifest",
+]

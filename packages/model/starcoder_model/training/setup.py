@@ -1,0 +1,146 @@
+"""Open a run's data, tokenizer and model; and check all of it before any worker starts.
+
+``check_run`` is what the jobs call on the driver: every mistake a user can
+make in a run's inputs (missing or empty shards, a tokenizer that is not the
+one the shards were made with, a checkpoint of another architecture, a batch
+the workers cannot divide) fails there with a message, not minutes later
+inside a worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from starcoder_data.tokens import TokenShards
+
+from starcoder_model.training.config import TrainConfig
+
+TRAIN_SPLIT, VAL_SPLIT = "train", "val"
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What the preflight found: shown to the user before training starts."""
+
+    train_sequences: int
+    val_sequences: int
+    vocab_size: int
+    accumulation: int
+    tokens_per_step: int
+    total_tokens: int
+    epochs: float
+    model_source: str  # the preset name or the checkpoint directory
+
+
+def open_run_data(config: TrainConfig):
+    """The train split and the validation split (None when the shards have none)."""
+    train = TokenShards.open(config.tokens_dir, TRAIN_SPLIT)
+    val_split = train.manifest["splits"].get(VAL_SPLIT, {})
+    if not any(shard["n_sequences"] for shard in val_split.get("shards", [])):
+        return train, None  # no validation split (val_fraction 0): train without val losses
+    return train, TokenShards.open(config.tokens_dir, VAL_SPLIT)
+
+
+def tokenizer_dir(config: TrainConfig) -> Path:
+    if config.tokenizer_dir is not None:
+        return Path(config.tokenizer_dir)
+    if config.init_from is not None:
+        return Path(config.init_from)
+    raise ValueError("tokenizer_dir is required when training from scratch")
+
+
+def run_tokenizer(config: TrainConfig):
+    from starcoder_model.tokenizer import load_tokenizer
+
+    return load_tokenizer(tokenizer_dir(config))
+
+
+def build_or_load_model(config: TrainConfig, vocab_size: int):
+    """A fresh model of the preset, or the ``init_from`` checkpoint, in training mode."""
+    if config.init_from is not None:
+        from starcoder_model.modeling import load_model
+
+        return load_model(config.init_from, dtype=None).train()
+    from starcoder_model.modeling import build_model
+    from starcoder_model.presets import get_preset
+
+    return build_model(get_preset(config.preset), vocab_size, seed=config.seed).train()
+
+
+def check_run(config: TrainConfig) -> RunPlan:
+    """Validate the whole run on the driver; raise ``ValueError``/``FileNotFoundError``."""
+    train, val = open_run_data(config)
+    if train.seq_len != config.seq_len:
+        raise ValueError(
+            f"the token shards in {config.tokens_dir} hold sequences of {train.seq_len} "
+            f"tokens but the run is configured for seq_len={config.seq_len}"
+        )
+    accumulation = config.gradient_accumulation_steps(config.num_workers)
+    tokenizer = run_tokenizer(config)
+    _check_shards_match_tokenizer(train, tokenizer_dir(config))
+    model_config, model_source = _model_config(config, train.vocab_size)
+    from starcoder_model.modeling import check_tokenizer
+
+    check_tokenizer(model_config, tokenizer)
+    if train.vocab_size > model_config.vocab_size:
+        raise ValueError(
+            f"the token shards use {train.vocab_size} token ids but the model's "
+            f"vocab_size is {model_config.vocab_size}"
+        )
+    if config.seq_len > model_config.n_positions:
+        raise ValueError(
+            f"seq_len={config.seq_len} exceeds the model's {model_config.n_positions} positions"
+        )
+    total_tokens = config.global_batch_tokens * config.max_steps
+    return RunPlan(
+        train_sequences=len(train),
+        val_sequences=len(val) if val is not None else 0,
+        vocab_size=model_config.vocab_size,
+        accumulation=accumulation,
+        tokens_per_step=config.global_batch_tokens,
+        total_tokens=total_tokens,
+        epochs=total_tokens / (len(train) * train.seq_len),
+        model_source=model_source,
+    )
+
+
+def _model_config(config: TrainConfig, vocab_size: int):
+    if config.init_from is not None:
+        from transformers import GPTBigCodeConfig
+
+        from starcoder_model.modeling import read_model_config
+
+        return GPTBigCodeConfig(**read_model_config(config.init_from)), config.init_from
+    from starcoder_model.presets import get_preset
+
+    return get_preset(config.preset).to_config(vocab_size), config.preset
+
+
+def _check_shards_match_tokenizer(shards, directory: Path) -> None:
+    expected = shards.tokenizer_sha256
+    actual = hashlib.sha256((directory / "tokenizer.json").read_bytes()).hexdigest()
+    if expected and expected != actual:
+        raise ValueError(
+            f"the token shards were made with another tokenizer than the one in {directory} "
+            f"(tokenizer.json sha256 {actual[:12]}..., shards say {expected[:12]}...): "
+            "re-run pack_tokens.py with this tokenizer"
+        )
+
+
+def unigram_entropy(shards, max_sequences: int = 20_000) -> float:
+    """Entropy in nats of the token distribution: the loss of the best context-free model.
+
+    A language model's loss must fall clearly below it to have learned from context.
+    """
+    n = min(len(shards), max_sequences)
+    indices = np.linspace(0, len(shards), num=n, endpoint=False).astype(np.int64)
+    counts = np.zeros(shards.vocab_size, dtype=np.int64)
+    for start in range(0, n, 1024):
+        counts += np.bincount(
+            shards.batch(indices[start : start + 1024]).ravel(), minlength=shards.vocab_size
+        )[: shards.vocab_size]
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())

@@ -1,0 +1,136 @@
+"""Train StarCoder's byte-level BPE tokenizer on a sample of the curated data.
+
+    python ray_jobs/train_tokenizer.py --data outputs/curated/data --output outputs/tokenizer
+    python ray_jobs/train_tokenizer.py --vocab-size 8192 --sample-mb 32
+
+The driver trains alone: the ``tokenizers`` trainer already uses every core of
+one machine, and a sample of tens of MB needs no cluster. Outputs under
+--output: ``tokenizer.json``, ``tokenizer_config.json`` and
+``special_tokens_map.json`` (load with ``AutoTokenizer.from_pretrained``) and
+``tokenizer_report.json`` (sample, times, tokens per byte by language on a
+held-out sample).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from starcoder_model.tokenizer import (
+    MB,
+    TokenizerConfig,
+    count_tokens,
+    format_tokenizer_report,
+    save_tokenizer,
+    tokenizer_report,
+    train_tokenizer,
+)
+from starcoder_model.tokenizer_sample import sample_documents
+
+REPORT_FILE = "tokenizer_report.json"
+
+
+def parse_args(argv: list[str] | None) -> tuple[TokenizerConfig, argparse.Namespace]:
+    defaults = TokenizerConfig()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default="outputs/curated/data", help="curated Parquet folder")
+    parser.add_argument("--output", default="outputs/tokenizer", help="output folder")
+    parser.add_argument("--vocab-size", type=int, default=defaults.vocab_size)
+    parser.add_argument("--min-frequency", type=int, default=defaults.min_frequency)
+    parser.add_argument(
+        "--sample-mb",
+        type=float,
+        default=defaults.sample_bytes / MB,
+        help="training sample size in MB (2^20 bytes)",
+    )
+    parser.add_argument(
+        "--eval-mb",
+        type=float,
+        default=defaults.eval_bytes / MB,
+        help="held-out sample size in MB, for tokens per byte",
+    )
+    parser.add_argument(
+        "--min-language-fraction",
+        type=float,
+        default=defaults.min_language_fraction,
+        help="each language's least share of a sample",
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--model-max-length", type=int, default=defaults.model_max_length)
+    parser.add_argument("--no-progress", action="store_true", help="no trainer progress bars")
+    args = parser.parse_args(argv)  # fmt: skip
+    try:
+        config = TokenizerConfig(
+            vocab_size=args.vocab_size,
+            min_frequency=args.min_frequency,
+            sample_bytes=int(args.sample_mb * MB),
+            eval_bytes=int(args.eval_mb * MB),
+            min_language_fraction=args.min_language_fraction,
+            seed=args.seed,
+            model_max_length=args.model_max_length,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    return config, args
+
+
+def check_data_dir(data: Path) -> None:
+    """Refuse a missing or empty data folder before any work."""
+    if not data.is_dir():
+        raise SystemExit(f"error: no data folder at {data} (run ray_jobs/curate.py first)")
+    if next(data.rglob("*.parquet"), None) is None:
+        raise SystemExit(f"error: {data} holds no Parquet files (language=<name>/*.parquet)")
+
+
+def run(config: TokenizerConfig, args: argparse.Namespace) -> dict:
+    data, out = Path(args.data).resolve(), Path(args.output).resolve()
+    check_data_dir(data)
+    seconds = {}
+
+    print(f"== sample: {config.sample_bytes / MB:.1f} MB to train on, "
+          f"{config.eval_bytes / MB:.1f} MB held out, from {data}", flush=True)  # fmt: skip
+    started = time.perf_counter()
+    sample = sample_documents(
+        data,
+        sample_bytes=config.sample_bytes,
+        eval_bytes=config.eval_bytes,
+        seed=config.seed,
+        min_language_fraction=config.min_language_fraction,
+    )
+    seconds["sample"] = time.perf_counter() - started
+    texts = sample.train_texts()
+    if not texts:
+        raise SystemExit(f"error: {data} holds no non-empty documents")
+
+    print(f"== train: vocab {config.vocab_size:,} on {len(texts):,} documents", flush=True)
+    started = time.perf_counter()
+    tokenizer = train_tokenizer(texts, config, show_progress=not args.no_progress)
+    seconds["train"] = time.perf_counter() - started
+    save_tokenizer(tokenizer, out)
+
+    print("== tokens per byte on the held-out sample", flush=True)
+    started = time.perf_counter()
+    counts = count_tokens(tokenizer, sample.eval)
+    seconds["encode"] = time.perf_counter() - started
+
+    report = tokenizer_report(
+        vocab_size=len(tokenizer), config=config, sample=sample, counts=counts, seconds=seconds
+    )
+    report["data"] = str(data)
+    (out / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print("\n" + format_tokenizer_report(report))
+    print(f"{'tokenizer:':18}{out}\n{'report:':18}{out / REPORT_FILE}")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    config, args = parse_args(argv)
+    run(config, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
