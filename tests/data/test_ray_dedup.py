@@ -8,6 +8,7 @@ import random
 import shutil
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from starcoder_data.dedup.ray_dedup import DedupConfig, find_duplicates
 
@@ -75,3 +76,12 @@ def test_find_duplicates_drops_the_planted_duplicates_and_resumes(ray_cluster, t
     os.remove(os.path.join(work_dir, rounds[-1], "_COMPLETE"))  # killed mid-write
     assert _drops(find_duplicates(ds, CONFIG, work_dir)) == expected
     assert sorted(n for n in os.listdir(work_dir) if n.startswith("round_")) == rounds
+
+
+@pytest.mark.integration
+def test_a_corpus_without_duplicates_drops_nothing(ray_cluster, tmp_path):
+    table, _ = _corpus()
+    ids = table["doc_id"]
+    distinct = table.filter(pc.and_(pc.greater_equal(ids, 0), pc.less(ids, 40)))  # originals
+    ds = ray_cluster.data.from_arrow(distinct)
+    assert _drops(find_duplicates(ds, CONFIG, str(tmp_path))) == {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from bpe_fixture import tiny_bpe
 from starcoder_data.special_tokens import FIM_MIDDLE, REPONAME, SPECIAL_TOKENS
 from starcoder_data.tokens import (
     SpecialIds,
@@ -26,19 +27,7 @@ CORPUS = [
 
 
 def byte_level_tokenizer(special_tokens=SPECIAL_TOKENS, vocab_size: int = 300):
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=list(special_tokens),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(CORPUS, trainer)
-    return tokenizer
+    return tiny_bpe(CORPUS, vocab_size, special_tokens)
 
 
 def test_special_ids_are_looked_up_by_string():

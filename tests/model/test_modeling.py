@@ -7,6 +7,7 @@ import types
 
 import pytest
 import torch
+from bpe_fixture import tiny_bpe
 from starcoder_data.special_tokens import ENDOFTEXT, FIM_PREFIX, SPECIAL_TOKENS
 from starcoder_model import modeling
 from starcoder_model.modeling import (
@@ -17,7 +18,6 @@ from starcoder_model.modeling import (
     save_model,
 )
 from starcoder_model.presets import MICRO
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import (
     AutoModelForCausalLM,
     AutoTokenizer,
@@ -39,16 +39,7 @@ CORPUS = [
 
 def _tokenizer(special_tokens=SPECIAL_TOKENS, vocab_size=VOCAB_SIZE) -> PreTrainedTokenizerFast:
     """A byte-level BPE with the special tokens added first, so they get ids 0..18."""
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        special_tokens=list(special_tokens),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator(CORPUS, trainer)
+    tokenizer = tiny_bpe(CORPUS, vocab_size, special_tokens)
     return PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
         bos_token=ENDOFTEXT,

@@ -10,7 +10,7 @@ import pack_tokens
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from starcoder_data.special_tokens import SPECIAL_TOKENS
+from bpe_fixture import tiny_bpe
 from starcoder_data.tokens import TokenShards
 
 SNIPPETS = {
@@ -21,18 +21,7 @@ SNIPPETS = {
 
 def _train_tokenizer(directory: Path) -> Path:
     """A ~300-token byte-level BPE with StarCoder's special tokens added first."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=300,
-        special_tokens=list(SPECIAL_TOKENS),
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tokenizer.train_from_iterator([s for v in SNIPPETS.values() for s in v] * 20, trainer)
+    tokenizer = tiny_bpe([s for v in SNIPPETS.values() for s in v] * 20)
     directory.mkdir(parents=True)
     tokenizer.save(str(directory / "tokenizer.json"))
     return directory

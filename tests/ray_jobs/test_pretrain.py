@@ -1,6 +1,9 @@
 """pretrain.py and finetune.py on Ray Train + DeepSpeed (2 CPU workers): the real stack."""
 
 import json
+import shutil
+import sysconfig
+from pathlib import Path
 
 import finetune
 import pretrain
@@ -9,6 +12,7 @@ import torch
 from _training import MODEL_SUBDIR
 from starcoder_model.training.metrics import read_metrics
 
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
 MICRO_RUN = [
     "--set",
     "preset=micro",
@@ -110,3 +114,38 @@ def test_finetuning_continues_the_pretrained_checkpoint(uninterrupted, training_
     assert first["loss"] < read_metrics(output)[0]["loss"]  # starts from learned weights
     assert summary["steps"] == 4
     assert first["lr"] < 5e-5  # StarCoder's Python fine-tune schedule
+
+
+@pytest.mark.integration
+def test_finetuning_on_a_plain_folder_of_own_code_keeps_fim_on(uninterrupted, tmp_path):
+    """The documented one command: folder -> curation (any license) -> FIM tokens -> training."""
+    output, _ = uninterrupted
+    folder = tmp_path / "my-code"
+    folder.mkdir()
+    for path in sorted((STDLIB / "email").glob("*.py"))[:20]:  # no license file: our own code
+        shutil.copy(path, folder / path.name)
+    run_dir = tmp_path / "run"
+    summary = finetune.main(
+        [
+            "--checkpoint",
+            str(output / MODEL_SUBDIR),
+            "--folder",
+            str(folder),
+            "--output",
+            str(run_dir),
+            "--set",
+            "seq_len=64",
+            "--set",
+            "global_batch_tokens=1024",
+            "--set",
+            "max_steps=2",
+            "--set",
+            "checkpoint_every=2",
+        ]
+    )
+    curated = json.loads((run_dir / "curated" / "report.json").read_text())
+    assert curated["totals"]["kept"]["files"] >= 15
+    manifest = json.loads((run_dir / "tokens" / "manifest.json").read_text())
+    fim = manifest["splits"]["train"]["fim"]
+    assert sum(fim.values()) > 0  # infilling stays in the training data
+    assert summary["steps"] == 2

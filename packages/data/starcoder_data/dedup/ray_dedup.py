@@ -65,8 +65,11 @@ def find_duplicates(ds: ray.data.Dataset, config: DedupConfig, work_dir: str) ->
     os.makedirs(work_dir, exist_ok=True)
     exact = _checkpoint(work_dir, "exact", DROP_SCHEMA, lambda: _exact_drops(ds, config))
     edges = _checkpoint(work_dir, "edges", EDGE_SCHEMA, lambda: _candidate_edges(ds, config))
-    roots = _components(edges, config, work_dir)
-    near = roots.map_batches(_near_drops, batch_format="pyarrow")
+    if _marker(work_dir, "edges")["rows"] == 0:  # no near-duplicate candidates at all
+        near = ray.data.from_arrow(DROP_SCHEMA.empty_table())
+    else:
+        roots = _components(edges, config, work_dir)
+        near = roots.map_batches(_near_drops, batch_format="pyarrow")
     return _checkpoint(work_dir, "drops", DROP_SCHEMA, lambda: _merge_drops(exact, near, config))
 
 
@@ -157,6 +160,7 @@ def _checkpoint(
         shutil.rmtree(path, ignore_errors=True)
         data = build().materialize()
         data.write_parquet(path)
+        os.makedirs(path, exist_ok=True)  # an empty result writes no files, not even the folder
         counts = {"rows": data.count()}
         if count_changed:
             counts["changed"] = int(data.sum(CHANGED) or 0) if counts["rows"] else 0

@@ -11,6 +11,7 @@ import os
 import signal
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,102 +39,150 @@ def train_loop_per_worker(loop_config: dict) -> None:
 
     config = TrainConfig.from_dict(loop_config)
     context = ray.train.get_context()
-    rank, world_size = context.get_world_rank(), context.get_world_size()
     torch.set_num_threads(config.cpus_per_worker)
     use_cpu_accelerator_unless_gpu(config.use_gpu)
+    run = WorkerRun.start(config, context.get_world_rank(), context.get_world_size())
+    while run.state.step < config.max_steps:
+        run.step()
+        _maybe_chaos_kill(config, run.state.step, run.rank)
+    run.close()
 
-    train_data, val_data = open_run_data(config)
-    tokenizer = run_tokenizer(config)
-    model = build_or_load_model(config, train_data.vocab_size)
-    if config.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
-    engine = build_engine(model, config, world_size)
-    accumulation = config.gradient_accumulation_steps(world_size)
 
-    state = TrainState()
-    checkpoint = ray.train.get_checkpoint()
-    if checkpoint is not None:
-        with checkpoint.as_directory() as directory:
-            state = load_checkpoint(engine, Path(directory))
-        _log(rank, f"resumed from step {state.step}")
+@dataclass
+class Window:
+    """The steps since the last report: their losses, and the clock and tokens at its start."""
 
-    sampler = SequenceSampler(train_data.sequences_by_source, config.seed, config.source_weights)
-    eval_ids = (
-        evaluation_indices(len(val_data), config.eval_sequences, rank, world_size)
-        if val_data is not None
-        else None
-    )
-    log = MetricsLog(Path(config.output_dir)) if rank == 0 else None
-    flops_per_token, peak = _mfu_inputs(config, model)
+    tokens_at_start: int
+    losses: list[float] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
 
-    window_losses: list[float] = []
-    window_start, window_tokens = time.perf_counter(), state.tokens_seen
-    while state.step < config.max_steps:
-        loss = train_step(
+
+class WorkerRun:
+    """One worker's share of a run: its engine, data, position, and what it reports."""
+
+    def __init__(
+        self, config, rank, world_size, engine, train_data, val_data, tokenizer, state, mfu_inputs
+    ):
+        self.config, self.rank, self.world_size = config, rank, world_size
+        self.engine, self.train_data, self.val_data = engine, train_data, val_data
+        self.tokenizer, self.state = tokenizer, state
+        self.flops_per_token, self.peak = mfu_inputs
+        self.accumulation = config.gradient_accumulation_steps(world_size)
+        self.sampler = SequenceSampler(
+            train_data.sequences_by_source, config.seed, config.source_weights
+        )
+        self.eval_ids = (
+            evaluation_indices(len(val_data), config.eval_sequences, rank, world_size)
+            if val_data is not None
+            else None
+        )
+        self.log = MetricsLog(Path(config.output_dir)) if rank == 0 else None
+        self.window = Window(state.tokens_seen)
+
+    @classmethod
+    def start(cls, config: TrainConfig, rank: int, world_size: int) -> WorkerRun:
+        """Build the model and engine, then resume from Ray Train's checkpoint if there is one."""
+        import ray.train
+
+        train_data, val_data = open_run_data(config)
+        model = build_or_load_model(config, train_data.vocab_size)
+        if config.gradient_checkpointing:
+            model.gradient_checkpointing_enable()
+        engine = build_engine(model, config, world_size)
+        state = TrainState()
+        checkpoint = ray.train.get_checkpoint()
+        if checkpoint is not None:
+            with checkpoint.as_directory() as directory:
+                state = load_checkpoint(engine, Path(directory))
+            _log(rank, f"resumed from step {state.step}")
+        return cls(
+            config,
+            rank,
+            world_size,
             engine,
             train_data,
-            sampler,
+            val_data,
+            run_tokenizer(config),
             state,
-            rank=rank,
-            world_size=world_size,
+            _mfu_inputs(config, model),
+        )
+
+    def step(self) -> None:
+        """Train one step, then log, evaluate, report and checkpoint as they fall due."""
+        config = self.config
+        loss = train_step(
+            self.engine,
+            self.train_data,
+            self.sampler,
+            self.state,
+            rank=self.rank,
+            world_size=self.world_size,
             micro_batch_size=config.micro_batch_size,
-            accumulation=accumulation,
+            accumulation=self.accumulation,
             seed=config.seed,
         )
-        (mean_loss,) = mean_across_ranks([loss], engine.device)
-        window_losses.append(mean_loss)
+        (mean_loss,) = mean_across_ranks([loss], self.engine.device)
+        self.window.losses.append(mean_loss)
+        step, last = self.state.step, self.state.step == config.max_steps
         record = {
-            "step": state.step,
+            "step": step,
             "loss": mean_loss,
-            "tokens_seen": state.tokens_seen,
-            "lr": engine.get_lr()[0],
+            "tokens_seen": self.state.tokens_seen,
+            "lr": self.engine.get_lr()[0],
         }
-        last = state.step == config.max_steps
-        if eval_ids is not None and (state.step % config.eval_every == 0 or last):
-            (record["val_loss"],) = mean_across_ranks(
-                [evaluate(engine, val_data, eval_ids, config.micro_batch_size)], engine.device
+        if self.eval_ids is not None and (step % config.eval_every == 0 or last):
+            record["val_loss"] = self._validation_loss()
+        reporting = step % config.report_every == 0 or last or "val_loss" in record
+        if reporting:
+            record.update(self._throughput())
+        if self.log is not None:
+            self.log.write(record)
+        if step % config.checkpoint_every == 0 or last:
+            self._report_with_checkpoint(record)
+        elif reporting:
+            self._report(record)
+        if reporting:
+            if self.rank == 0:
+                _print_progress(record, config.max_steps, self.window.losses)
+            self.window = Window(self.state.tokens_seen)
+
+    def close(self) -> None:
+        if self.log is not None:
+            self.log.close()
+
+    def _validation_loss(self) -> float:
+        local = evaluate(self.engine, self.val_data, self.eval_ids, self.config.micro_batch_size)
+        (mean,) = mean_across_ranks([local], self.engine.device)
+        return mean
+
+    def _throughput(self) -> dict:
+        elapsed = time.perf_counter() - self.window.started
+        tokens_per_s = (self.state.tokens_seen - self.window.tokens_at_start) / elapsed
+        out = {"tokens_per_s": tokens_per_s}
+        if self.peak:
+            out["mfu"] = model_flops_utilization(
+                tokens_per_s / self.world_size, self.flops_per_token, self.peak
             )
-        if state.step % config.report_every == 0 or last or "val_loss" in record:
-            elapsed = time.perf_counter() - window_start
-            tokens_per_s = (state.tokens_seen - window_tokens) / elapsed
-            record["tokens_per_s"] = tokens_per_s
-            if peak:
-                record["mfu"] = model_flops_utilization(
-                    tokens_per_s / world_size, flops_per_token, peak
-                )
-        if log is not None:
-            log.write(record)
-        if state.step % config.checkpoint_every == 0 or last:
-            _report_with_checkpoint(engine, state, tokenizer, rank, record)
-        elif "tokens_per_s" in record:
-            ray.train.report(_reportable(record, window_losses))
-        if "tokens_per_s" in record:
-            if rank == 0:
-                _print_progress(record, config.max_steps, window_losses)
-            window_losses = []
-            window_start, window_tokens = time.perf_counter(), state.tokens_seen
-        _maybe_chaos_kill(config, state.step, rank)
-    if log is not None:
-        log.close()
+        return out
 
+    def _report(self, record: dict, checkpoint=None, checkpoint_dir_name=None) -> None:
+        import ray.train
 
-def _report_with_checkpoint(engine, state, tokenizer, rank, record) -> None:
-    import ray.train
+        reported = dict(record)
+        if self.window.losses:  # the window's mean loss, not only the last step's
+            reported["loss"] = float(np.mean(self.window.losses))
+        ray.train.report(reported, checkpoint=checkpoint, checkpoint_dir_name=checkpoint_dir_name)
 
-    with tempfile.TemporaryDirectory(prefix="checkpoint-") as directory:
-        save_checkpoint(engine, Path(directory), state, tokenizer, rank)
-        ray.train.report(
-            _reportable(record, []),
-            checkpoint=ray.train.Checkpoint.from_directory(directory),
-            checkpoint_dir_name=f"checkpoint_{state.step:08d}",
-        )
+    def _report_with_checkpoint(self, record: dict) -> None:
+        import ray.train
 
-
-def _reportable(record: dict, window_losses: list[float]) -> dict:
-    out = dict(record)
-    if window_losses:
-        out["loss"] = float(np.mean(window_losses))
-    return out
+        with tempfile.TemporaryDirectory(prefix="checkpoint-") as directory:
+            save_checkpoint(self.engine, Path(directory), self.state, self.tokenizer, self.rank)
+            self._report(
+                record,
+                checkpoint=ray.train.Checkpoint.from_directory(directory),
+                checkpoint_dir_name=f"checkpoint_{self.state.step:08d}",
+            )
 
 
 def _print_progress(record: dict, max_steps: int, window_losses: list[float]) -> None:

@@ -79,9 +79,9 @@ def check_run(config: TrainConfig) -> RunPlan:
             f"tokens but the run is configured for seq_len={config.seq_len}"
         )
     accumulation = config.gradient_accumulation_steps(config.num_workers)
+    model_config, model_source = _model_config(config, train.vocab_size)
     tokenizer = run_tokenizer(config)
     _check_shards_match_tokenizer(train, tokenizer_dir(config))
-    model_config, model_source = _model_config(config, train.vocab_size)
     from starcoder_model.modeling import check_tokenizer
 
     check_tokenizer(model_config, tokenizer)
