@@ -1,7 +1,8 @@
 """Training throughput: the full stack (Ray Train + DeepSpeed) against a plain PyTorch loop.
 
 Both train the same model preset on the same token shards with the same global
-batch, optimizer and schedule. The baseline is one process using every core
+batch, optimizer, schedule and precision (``--precision bf16``: DeepSpeed's bf16
+against ``torch.autocast`` in the baseline). The baseline is one process using every core
 (``torch.set_num_threads``), the loop a user writes without any framework; the
 stack is ``pretrain.py``'s Ray Train job with ``--workers`` DeepSpeed workers of
 one core each. Throughput is tokens/s over the steps after a warm-up, as each
@@ -54,7 +55,8 @@ def plain_pytorch(config, steps: int, warmup: int, threads: int) -> float:
         for micro in range(accumulation):
             ids = sampler.micro_batch(step, micro, 0, 1, config.micro_batch_size, accumulation)
             batch = torch.from_numpy(data.batch(ids))
-            loss = model(input_ids=batch, labels=batch).loss / accumulation
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bf16"):
+                loss = model(input_ids=batch, labels=batch).loss / accumulation
             loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), opt.grad_clip)
         optimizer.step()
@@ -85,6 +87,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16"),
+        default="fp32",
+        help="bf16: DeepSpeed bf16 against torch.autocast in the baseline",
+    )
     args = parser.parse_args(argv)
 
     output = tempfile.mkdtemp(prefix="training-overhead-")
@@ -97,6 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
         report_every=args.warmup,
         eval_every=10**9,
         checkpoint_every=10**9,
+        precision=args.precision,
     )
     threads = os.cpu_count() or 1
     baseline = plain_pytorch(config, args.steps, args.warmup, threads)
@@ -107,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
         "global_batch_tokens": config.global_batch_tokens,
         "seq_len": config.seq_len,
         "timed_steps": args.steps,
+        "precision": args.precision,
         "baseline": f"plain PyTorch loop, 1 process x {threads} threads",
         "baseline_tokens_per_s": round(baseline, 1),
         "stack": f"Ray Train + DeepSpeed ZeRO-{config.zero_stage}, {args.workers} workers x "

@@ -96,12 +96,13 @@ def run_training(
     address: str | None = None,
     overwrite: bool = False,
     inputs: dict | None = None,
-    claimed: bool = False,
+    resumed: bool | None = None,
 ) -> dict:
     """Train ``config`` to its last step (resuming a run left in its output) and publish it.
 
-    ``claimed``: the caller took the run directory already (with the inputs it
-    made the token shards from), as finetune.py does before packing into it.
+    ``resumed`` is given by a caller that took the run directory already (with
+    the inputs it made the token shards from), as finetune.py does before
+    packing into it; otherwise the run directory is claimed here.
     """
     config = resolve_paths(config)
     output = Path(config.output_dir)
@@ -109,8 +110,7 @@ def run_training(
         plan = check_run(config)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"cannot train: {error}") from error
-    resumed = claimed
-    if not claimed:
+    if resumed is None:
         # The shards' manifest is part of the run: resuming onto other tokens is refused.
         manifest = Path(config.tokens_dir) / "manifest.json"
         inputs = (inputs or {}) | {"tokens_manifest_sha256": _sha256(manifest)}

@@ -76,14 +76,14 @@ def main(argv: list[str] | None = None) -> dict:
     steps = RunDirectory(output)
     if args.tokens:  # packed already: run_training claims the run with the shards' hash
         return run_training(config, address=args.address, overwrite=args.overwrite)
-    claim_run(config, inputs, overwrite=args.overwrite)
+    resumed = claim_run(config, inputs, overwrite=args.overwrite)
     data = args.data
     if args.folder:
         data = str(_curate_folder(args, steps, output / "curated"))
     if data and not steps.is_done("tokens"):
         _pack(args, data, config, tokens)
         steps.finish("tokens")
-    return run_training(config, address=args.address, claimed=True)
+    return run_training(config, address=args.address, resumed=resumed)
 
 
 def _curate_folder(args: argparse.Namespace, steps: RunDirectory, out: Path) -> Path:

@@ -61,9 +61,13 @@ def run_tokenizer(config: TrainConfig):
 def build_or_load_model(config: TrainConfig, vocab_size: int):
     """A fresh model of the preset, or the ``init_from`` checkpoint, in training mode."""
     if config.init_from is not None:
+        import torch
+
         from starcoder_model.modeling import load_model
 
-        return load_model(config.init_from, dtype=None).train()
+        # fp32 whatever the checkpoint holds: DeepSpeed casts to bf16/fp16 itself and
+        # keeps fp32 master weights, so nothing of the checkpoint's precision is lost.
+        return load_model(config.init_from, dtype=torch.float32).train()
     from starcoder_model.modeling import build_model
     from starcoder_model.presets import get_preset
 
