@@ -37,6 +37,12 @@ MODULES = [
     "calendar.py",
 ]
 VOCAB_SIZE = 512
+# pretrain.py arguments for the micro model on these shards (64-token sequences)
+MICRO_ARGS = [
+    arg
+    for pair in ("preset=micro", "seq_len=64", "global_batch_tokens=1024", "micro_batch_size=4")
+    for arg in ("--set", pair)
+]
 
 
 def build_training_inputs(root: Path, seq_len: int = 64) -> tuple[Path, Path]:

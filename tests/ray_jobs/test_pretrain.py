@@ -11,17 +11,11 @@ import pytest
 import torch
 from _training import MODEL_SUBDIR
 from starcoder_model.training.metrics import read_metrics
+from training_fixture import MICRO_ARGS
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 MICRO_RUN = [
-    "--set",
-    "preset=micro",
-    "--set",
-    "seq_len=64",
-    "--set",
-    "global_batch_tokens=1024",
-    "--set",
-    "micro_batch_size=4",
+    *MICRO_ARGS,
     "--set",
     "max_steps=10",
     "--set",

@@ -7,17 +7,7 @@ import finetune
 import pretrain
 import pytest
 from starcoder_data.tokens import read_manifest, write_manifest
-
-MICRO = [
-    "--set",
-    "preset=micro",
-    "--set",
-    "seq_len=64",
-    "--set",
-    "global_batch_tokens=1024",
-    "--set",
-    "micro_batch_size=4",
-]
+from training_fixture import MICRO_ARGS as MICRO
 
 
 def run(args, tmp_path):
