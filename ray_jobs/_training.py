@@ -21,7 +21,7 @@ from starcoder_data.run_dir import RunConflictError, RunDirectory
 from starcoder_model.training.config import OptimizerConfig, TrainConfig
 from starcoder_model.training.loop import export_model
 from starcoder_model.training.metrics import plot_loss_curve, read_metrics
-from starcoder_model.training.setup import RunPlan, check_run, open_run_data, unigram_entropy
+from starcoder_model.training.setup import RunPlan, check_run
 
 MODEL_SUBDIR = "model"  # the published HF checkpoint of a finished run
 SUMMARY_FILE = "summary.json"
@@ -116,8 +116,7 @@ def run_training(
         inputs = (inputs or {}) | {"tokens_manifest_sha256": _sha256(manifest)}
         resumed = claim_run(config, inputs, overwrite)
     config.save(output / "train_config.json")
-    entropy = unigram_entropy(open_run_data(config)[0])
-    _print_plan(config, plan, entropy, resumed)
+    _print_plan(config, plan, resumed)
 
     init_ray(address)
     start = time.perf_counter()
@@ -127,7 +126,7 @@ def run_training(
         raise SystemExit(f"training failed: {result.error}")
     with result.checkpoint.as_directory() as checkpoint_dir:
         export_model(Path(checkpoint_dir), output / MODEL_SUBDIR)
-    return _summarise(config, plan, entropy, elapsed, output)
+    return _summarise(config, plan, elapsed, output)
 
 
 def _sha256(path: Path) -> str:
@@ -161,24 +160,25 @@ def _trainer(config: TrainConfig, output: Path):
     )
 
 
-def _print_plan(config: TrainConfig, plan: RunPlan, entropy: float, resumed: bool) -> None:
+def _print_plan(config: TrainConfig, plan: RunPlan, resumed: bool) -> None:
     print(
         f"{'resuming' if resumed else 'training'} {plan.model_source} on "
         f"{config.num_workers} {'GPU' if config.use_gpu else 'CPU'} workers: "
         f"{config.max_steps} steps x {plan.tokens_per_step:,} tokens = "
         f"{plan.total_tokens:,} tokens ({plan.epochs:.2f} epochs of {plan.train_sequences:,} "
         f"sequences), gradient accumulation {plan.accumulation}, ZeRO-{config.zero_stage}, "
-        f"{config.precision}; unigram entropy of the data {entropy:.3f} nats",
+        f"{config.precision}; unigram entropy of the data {plan.unigram_entropy:.3f} nats",
         flush=True,
     )
 
 
-def _summarise(
-    config: TrainConfig, plan: RunPlan, entropy: float, elapsed: float, output: Path
-) -> dict:
+def _summarise(config: TrainConfig, plan: RunPlan, elapsed: float, output: Path) -> dict:
     records = read_metrics(output)
     plot = plot_loss_curve(
-        records, output / "loss_curve.png", reference=entropy, title=f"{plan.model_source}: loss"
+        records,
+        output / "loss_curve.png",
+        reference=plan.unigram_entropy,
+        title=f"{plan.model_source}: loss",
     )
     final = records[-1] if records else {}
     val = [r["val_loss"] for r in records if "val_loss" in r]
@@ -189,7 +189,7 @@ def _summarise(
         "tokens_seen": final.get("tokens_seen", 0),
         "final_loss": final.get("loss"),
         "final_val_loss": val[-1] if val else None,
-        "unigram_entropy": entropy,
+        "unigram_entropy": plan.unigram_entropy,
         "tokens_per_s": sum(rates) / len(rates) if rates else None,
         "wall_s": round(elapsed, 1),
         "loss_curve": str(plot),

@@ -7,7 +7,6 @@ so training tests read exactly what ``pack_tokens.py`` writes.
 
 from __future__ import annotations
 
-import hashlib
 import sysconfig
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from starcoder_data.tokens import (
     SpecialIds,
     build_manifest,
     token_dtype,
+    tokenizer_sha256,
     write_manifest,
 )
 
@@ -65,7 +65,7 @@ def build_training_inputs(root: Path, seq_len: int = 64) -> tuple[Path, Path]:
         writer = ShardWriter(tokens_dir, split, "local")
         writer.write(block.reshape(n, seq_len))
         splits[split] = {"shards": writer.shards, "sequences": n}
-    sha = hashlib.sha256((tokenizer_dir / "tokenizer.json").read_bytes()).hexdigest()
+    sha = tokenizer_sha256(tokenizer_dir)
     manifest = build_manifest(
         PackConfig(seq_len=seq_len, shard_tokens=seq_len * 1024),
         splits,

@@ -9,12 +9,11 @@ inside a worker.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from starcoder_data.tokens import TokenShards
+from starcoder_data.tokens import TokenShards, tokenizer_sha256
 
 from starcoder_model.training.config import TrainConfig
 
@@ -33,6 +32,7 @@ class RunPlan:
     total_tokens: int
     epochs: float
     model_source: str  # the preset name or the checkpoint directory
+    unigram_entropy: float  # nats: the loss a model must beat to have learned from context
 
 
 def open_run_data(config: TrainConfig):
@@ -108,6 +108,7 @@ def check_run(config: TrainConfig) -> RunPlan:
         total_tokens=total_tokens,
         epochs=total_tokens / (len(train) * train.seq_len),
         model_source=model_source,
+        unigram_entropy=unigram_entropy(train),
     )
 
 
@@ -125,7 +126,7 @@ def _model_config(config: TrainConfig, vocab_size: int):
 
 def _check_shards_match_tokenizer(shards, directory: Path) -> None:
     expected = shards.tokenizer_sha256
-    actual = hashlib.sha256((directory / "tokenizer.json").read_bytes()).hexdigest()
+    actual = tokenizer_sha256(directory)
     if expected and expected != actual:
         raise ValueError(
             f"the token shards were made with another tokenizer than the one in {directory} "
