@@ -15,7 +15,17 @@ PACKAGES := packages/data packages/model packages/pii packages/attribution packa
 
 install: $(STAMP)
 
+# Debian packages the tests drive: chromium (the playground's browser test) and
+# bubblewrap (the evaluation sandbox). Installed when missing and apt is usable.
+SYSTEM_PACKAGES := chromium bubblewrap
+
 $(STAMP): requirements.txt $(wildcard packages/*/pyproject.toml)
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "please install: $$missing (e.g. sudo apt-get install $$missing)"; fi; \
+	fi
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
