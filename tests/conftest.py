@@ -27,3 +27,12 @@ def training_inputs(tmp_path_factory):
     from training_fixture import build_training_inputs
 
     return build_training_inputs(tmp_path_factory.mktemp("training_inputs"))
+
+
+@pytest.fixture(scope="session")
+def micro_checkpoint(training_inputs, tmp_path_factory):
+    """An untrained micro GPTBigCode checkpoint (HF format, 512-token tokenizer)."""
+    from checkpoint_fixture import build_micro_checkpoint
+
+    tokenizer_dir, _ = training_inputs
+    return build_micro_checkpoint(tmp_path_factory.mktemp("micro_checkpoint"), tokenizer_dir)
