@@ -1,7 +1,7 @@
 """Attribution index: build speed, membership latency and false positives, search latency.
 
 Measured on real text of this machine: every readable text file under the
-Python standard library, site-packages, /usr/include and /usr/share (at
+Python standard library, site-packages, /usr/include, /usr/share and /usr/lib (at
 least ``--documents`` files, 100,000 by default, as the full-text search must
 answer at that scale). In one run:
 
@@ -47,6 +47,7 @@ ROOTS = [
     Path(sysconfig.get_paths()["purelib"]),
     Path("/usr/include"),
     Path("/usr/share"),
+    Path("/usr/lib"),
 ]
 MAX_FILE_BYTES = 1 << 20
 
