@@ -9,9 +9,10 @@ STAMP := $(VENV)/.installed
 OUTPUTS ?= outputs
 VOCAB_SIZE ?= 8192
 DEEPSPEED := $(shell grep -o '^deepspeed==[0-9.]*' requirements.txt)
-PACKAGES := packages/data packages/model packages/pii packages/attribution packages/eval
+PACKAGES := packages/data packages/model packages/pii packages/attribution packages/eval \
+	services/serve services/playground
 
-.PHONY: install pipeline curate tokenizer tokens pretrain test lint benchmarks clean
+.PHONY: install pipeline curate tokenizer tokens pretrain serve test lint benchmarks clean
 
 install: $(STAMP)
 
@@ -19,7 +20,7 @@ install: $(STAMP)
 # bubblewrap (the evaluation sandbox). Installed when missing and apt is usable.
 SYSTEM_PACKAGES := chromium bubblewrap
 
-$(STAMP): requirements.txt $(wildcard packages/*/pyproject.toml)
+$(STAMP): requirements.txt $(wildcard packages/*/pyproject.toml services/*/pyproject.toml)
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -54,6 +55,9 @@ pretrain: tokens
 	$(BIN)/python ray_jobs/pretrain.py --tokens $(OUTPUTS)/tokens \
 		--tokenizer $(OUTPUTS)/tokenizer --output $(OUTPUTS)/pretrain
 
+serve: install
+	$(BIN)/python ray_jobs/serve.py --checkpoint $(OUTPUTS)/pretrain/model
+
 lint: install
 	$(BIN)/ruff check .
 
@@ -67,6 +71,8 @@ benchmarks: install
 	$(BIN)/python benchmarks/mqa_vs_mha.py
 	$(BIN)/python benchmarks/training_overhead.py --tokens $(OUTPUTS)/tokens \
 		--tokenizer $(OUTPUTS)/tokenizer
+	$(BIN)/python benchmarks/serving.py --checkpoint $(OUTPUTS)/pretrain/model
+	$(BIN)/python benchmarks/attribution.py
 
 clean:
 	rm -rf outputs .pytest_cache
