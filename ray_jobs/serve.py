@@ -22,6 +22,7 @@ from pathlib import Path
 from _cluster import init_ray
 
 DEFAULT_CHECKPOINT = "outputs/pretrain/model"
+DEFAULT_ATTRIBUTION_INDEX = "outputs/attribution"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -37,6 +38,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--num-gpus", type=float, default=0.0, help="per replica")
     parser.add_argument("--max-replicas", type=int, default=1)
     parser.add_argument("--address", default=None, help="a running Ray cluster")
+    parser.add_argument(
+        "--attribution-index",
+        default=None,
+        help=f"index from build_index.py (default: {DEFAULT_ATTRIBUTION_INDEX} when it exists)",
+    )
     return parser.parse_args(argv)
 
 
@@ -48,6 +54,11 @@ def main(argv: list[str] | None = None) -> None:
             f"no checkpoint at {checkpoint}: run `make pipeline` (it writes "
             f"{DEFAULT_CHECKPOINT}) or pass --checkpoint"
         )
+    index = args.attribution_index
+    if index is None and (Path(DEFAULT_ATTRIBUTION_INDEX) / "manifest.json").is_file():
+        index = DEFAULT_ATTRIBUTION_INDEX
+    if index is not None and not (Path(index) / "manifest.json").is_file():
+        sys.exit(f"no attribution index at {index}: run ray_jobs/build_index.py first")
     init_ray(address=args.address)
     from ray import serve
     from starcoder_serve.app import build_app
@@ -59,6 +70,7 @@ def main(argv: list[str] | None = None) -> None:
         "device": args.device,
         "num_gpus": args.num_gpus,
         "max_replicas": args.max_replicas,
+        "attribution_index": str(Path(index).resolve()) if index else None,
     }
     serve.run(build_app(settings), name="starcoder", route_prefix="/")
     api_url = f"http://{args.host}:{args.port}"

@@ -7,6 +7,13 @@ import socket
 import pytest
 
 MODEL_ID = "micro"
+# The training set of the app's attribution index holds what the micro model samples
+# after this prompt with this seed, so a completion can be traced back to a training file.
+# (Its greedy output is only newlines, which normalise to nothing.)
+MEMORISED_PROMPT = "def memorised(x):\n"
+MEMORISED_TOKENS = 150
+MEMORISED_SEED = 1234
+MEMORISED_REPO, MEMORISED_PATH = "vendor/memorised", "lib/memorised.py"
 
 
 def free_port() -> int:
@@ -17,7 +24,38 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def serve_url(ray_cluster, micro_checkpoint):
+def attribution_index(ray_cluster, micro_checkpoint, tmp_path_factory):
+    """An attribution index of real code plus the micro model's greedy completion."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from attribution_fixture import curated_rows
+    from build_index import main as build_index
+    from starcoder_serve import CompletionRequest, CompletionService
+
+    service = CompletionService.from_checkpoint(micro_checkpoint, model_id=MODEL_ID, device="cpu")
+    request = CompletionRequest(
+        prompt=MEMORISED_PROMPT, max_tokens=MEMORISED_TOKENS, temperature=1.0, seed=MEMORISED_SEED
+    )
+    [sequence] = service.prepare(request)
+    service.generate([sequence])
+    memorised = {
+        "repo": MEMORISED_REPO,
+        "path": MEMORISED_PATH,
+        "license": "MIT",
+        "stars": 42,
+        "content": f"# vendored code\n{MEMORISED_PROMPT}{sequence.text}\n# end\n",
+    }
+    root = tmp_path_factory.mktemp("attribution_index")
+    folder = root / "data" / "language=python"
+    folder.mkdir(parents=True)
+    rows = [{k: row[k] for k in memorised} for row in curated_rows()] + [memorised]
+    pq.write_table(pa.Table.from_pylist(rows), folder / "part-0.parquet")
+    assert build_index(["--data", str(root / "data"), "--output", str(root / "index")]) == 0
+    return root / "index"
+
+
+@pytest.fixture(scope="session")
+def serve_url(ray_cluster, micro_checkpoint, attribution_index):
     """Base URL of the serve app on the session's Ray cluster; removed at the end."""
     from ray import serve
     from starcoder_serve.app import build_app
@@ -31,6 +69,7 @@ def serve_url(ray_cluster, micro_checkpoint):
         "torch_threads": 1,
         "min_replicas": 1,
         "max_replicas": 1,
+        "attribution_index": str(attribution_index),
     }
     serve.run(build_app(settings), name="starcoder", route_prefix="/")
     yield f"http://127.0.0.1:{port}"

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
+from conftest import (
+    MEMORISED_PATH,
+    MEMORISED_PROMPT,
+    MEMORISED_REPO,
+    MEMORISED_SEED,
+    MEMORISED_TOKENS,
+    free_port,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -30,6 +37,26 @@ def test_stop_sequences_are_one_per_line_with_escaped_newlines():
     from starcoder_playground import parse_stop
 
     assert parse_stop("\\ndef\n\nEND") == ("\ndef", "END")
+
+
+def test_attribution_panel_marks_matches_and_secrets():
+    from starcoder_playground.attribution_view import render_attribution
+
+    text = "key = 'AKIA...'\nx = 1 < 2\n"
+    attribution = {
+        "member": True,
+        "matched_fraction": 0.5,
+        "spans": [[0, 15]],
+        "privacy": [{"type": "KEY", "start": 7, "end": 14}],
+        "sources": [
+            {"repo": "a/b", "path": "c.py", "license": "MIT", "score": 3.0, "matching_lines": [1]}
+        ],
+    }
+    panel = render_attribution(text, attribution)
+    assert '<mark class="member" title="in the training data">key = \'</mark>' in panel
+    assert '<mark class="secret" title="KEY">' in panel and "x = 1 &lt; 2" in panel
+    assert "<code>a/b/c.py</code> &mdash; license MIT" in panel and "50%" in panel
+    assert render_attribution(text, None) == ""
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +109,31 @@ def test_completion_and_infill_in_a_browser(playground_url, serve_url, tmp_path)
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(shot, ARTIFACTS / "playground.png")
     assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed")
+def test_attribution_in_a_browser(playground_url, tmp_path):
+    """A completion the training data holds shows its source file and license."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page.goto(playground_url)
+        page.get_by_label("Temperature").first.fill("1")
+        page.get_by_label("Top-p").first.fill("1")
+        page.get_by_label("Max new tokens").first.fill(str(MEMORISED_TOKENS))
+        page.get_by_label("Seed").first.fill(str(MEMORISED_SEED))
+        page.locator("#attribute input").check()
+        page.locator("#prompt textarea").fill(MEMORISED_PROMPT)
+        page.locator("#complete").click()
+        panel = page.locator("#completion-attribution")
+        expect(panel).to_contain_text(f"{MEMORISED_REPO}/{MEMORISED_PATH}", timeout=60_000)
+        expect(panel).to_contain_text("license MIT")
+        expect(panel).to_contain_text("found in the training data")
+        expect(panel.locator("mark.member").first).to_be_visible()
+        shot = tmp_path / "playground_attribution.png"
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / "playground_attribution.png")

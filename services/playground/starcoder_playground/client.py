@@ -62,9 +62,23 @@ class PlaygroundClient:
         self, prompt: str, settings: CompletionSettings, *, suffix: str | None = None
     ) -> Iterator[str]:
         """Yield the completion's text so far after each streamed piece (the middle with FIM)."""
+        for text, _ in self.stream_attributed(prompt, settings, suffix=suffix):
+            yield text
+
+    def stream_attributed(
+        self,
+        prompt: str,
+        settings: CompletionSettings,
+        *,
+        suffix: str | None = None,
+        attribution: dict | None = None,
+    ) -> Iterator[tuple[str, dict | None]]:
+        """Like :meth:`stream`, with the ``attribution`` extension's answer on the last piece."""
         body = {"prompt": prompt, "stream": True, **settings.request_fields()}
         if suffix is not None:
             body["suffix"] = suffix
+        if attribution is not None:
+            body["attribution"] = attribution
         text = ""
         try:
             with httpx.stream(
@@ -75,8 +89,9 @@ class PlaygroundClient:
                 for event in _events(response.iter_lines()):
                     if "error" in event:
                         raise ServeError(event["error"]["message"])
-                    text += event["choices"][0]["text"]
-                    yield text
+                    choice = event["choices"][0]
+                    text += choice["text"]
+                    yield text, choice.get("attribution")
         except httpx.HTTPError as error:
             raise ServeError(f"the serve app at {self.base_url} failed: {error}") from error
 

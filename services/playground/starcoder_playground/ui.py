@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .attribution_view import ATTRIBUTION_OPTIONS, render_attribution
 from .client import CompletionSettings, PlaygroundClient, ServeError
 
 __all__ = ["build_playground", "parse_stop"]
@@ -38,14 +39,18 @@ def build_playground(serve_url: str, *, title: str = "StarCoder playground"):
 
     client = PlaygroundClient(serve_url)
 
-    def stream(prompt, suffix, *settings) -> Iterator[str]:
+    def stream(prompt, suffix, attribute, *settings) -> Iterator[tuple[str, str]]:
+        options = ATTRIBUTION_OPTIONS if attribute else None
         try:
-            yield from client.stream(prompt, _settings(*settings), suffix=suffix)
+            for text, found in client.stream_attributed(
+                prompt, _settings(*settings), suffix=suffix, attribution=options
+            ):
+                yield text, render_attribution(text, found)
         except ServeError as error:
             raise gr.Error(str(error)) from error
 
-    def complete(prompt, *settings):
-        yield from stream(prompt, None, *settings)
+    def complete(prompt, attribute, *settings):
+        yield from stream(prompt, None, attribute, *settings)
 
     with gr.Blocks(title=title) as demo:
         gr.Markdown(f"# {title}\nServed by `{serve_url}` (OpenAI-compatible `/v1/completions`).")
@@ -57,11 +62,17 @@ def build_playground(serve_url: str, *, title: str = "StarCoder playground"):
             with gr.Row():
                 seed = gr.Number(value=0, precision=0, label="Seed")
                 stop = gr.Textbox(value="", lines=2, label="Stop sequences (one per line, \\n)")
+            attribute = gr.Checkbox(
+                value=False,
+                label="Attribution: look the completion up in the training data, flag secrets",
+                elem_id="attribute",
+            )
         settings = [max_tokens, temperature, top_p, seed, stop]
         with gr.Tab("Completion"):
             prompt = gr.Textbox(EXAMPLE_PREFIX, lines=8, label="Code", elem_id="prompt")
             complete_button = gr.Button("Complete", variant="primary", elem_id="complete")
             completion = gr.Textbox(lines=10, label="Completion", elem_id="completion")
+            completion_sources = gr.HTML(elem_id="completion-attribution")
         with gr.Tab("Infill"):
             prefix = gr.Textbox(
                 EXAMPLE_INFILL_PREFIX, lines=6, label="Before the gap", elem_id="prefix"
@@ -71,6 +82,11 @@ def build_playground(serve_url: str, *, title: str = "StarCoder playground"):
             )
             infill_button = gr.Button("Fill in the middle", variant="primary", elem_id="infill")
             middle = gr.Textbox(lines=6, label="Middle", elem_id="middle")
-        complete_button.click(complete, [prompt, *settings], completion)
-        infill_button.click(stream, [prefix, suffix, *settings], middle)
+            middle_sources = gr.HTML(elem_id="middle-attribution")
+        complete_button.click(
+            complete, [prompt, attribute, *settings], [completion, completion_sources]
+        )
+        infill_button.click(
+            stream, [prefix, suffix, attribute, *settings], [middle, middle_sources]
+        )
     return demo

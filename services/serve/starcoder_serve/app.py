@@ -23,9 +23,11 @@ from ray import serve
 from ray.serve import Application
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .attribution import CompletionAttribution
 from .config import ServeSettings
 from .engine import GenerationSequence
 from .protocol import (
+    AttributionOptions,
     CompletionRequest,
     CompletionResponse,
     RequestError,
@@ -110,6 +112,7 @@ class CompletionDeployment:
         self.scheduler = ContinuousScheduler(
             self.service.generator, max_batch_size=settings.max_batch_size
         )
+        self.attribution = CompletionAttribution(settings.attribution_index)
 
     @api.get("/health")
     async def health(self) -> dict:
@@ -129,12 +132,20 @@ class CompletionDeployment:
         },
     )
     async def completions(self, request: CompletionRequest):
+        self.attribution.validate(request)
         sequences = self.service.prepare(request)
         if request.stream:
-            return StreamingResponse(self._events(sequences), media_type="text/event-stream")
+            events = self._events(sequences, request.attribution)
+            return StreamingResponse(events, media_type="text/event-stream")
         async for _ in self._updates(sequences, interval_s=float("inf")):
             pass
-        return self.service.response(sequences, request.n)
+        response = self.service.response(sequences, request.n)
+        if request.attribution is not None:
+            for choice in response.choices:
+                choice.text, choice.attribution = await asyncio.to_thread(
+                    self.attribution.annotate, choice.text, request.attribution
+                )
+        return response
 
     async def _updates(
         self, sequences: list[GenerationSequence], *, interval_s: float
@@ -171,7 +182,9 @@ class CompletionDeployment:
                 for sequence in sequences:
                     sequence.cancel()
 
-    async def _events(self, sequences: list[GenerationSequence]) -> AsyncIterator[str]:
+    async def _events(
+        self, sequences: list[GenerationSequence], attribution: AttributionOptions | None
+    ) -> AsyncIterator[str]:
         """Server-sent events: one chunk per choice and new text, then ``[DONE]``."""
         completion_id, model = new_completion_id(), self.service.model_id
         reported = [False] * len(sequences)
@@ -183,7 +196,14 @@ class CompletionDeployment:
                     if reported[index] or not (delta or sequence.finished):
                         continue
                     reported[index] = sequence.finished
-                    chunk = stream_chunk(completion_id, model, index, delta, sequence.finish_reason)
+                    found = None
+                    if sequence.finished and attribution is not None:
+                        _, found = await asyncio.to_thread(
+                            self.attribution.annotate, sequence.text, attribution
+                        )
+                    chunk = stream_chunk(
+                        completion_id, model, index, delta, sequence.finish_reason, found
+                    )
                     yield f"data: {json.dumps(chunk)}\n\n"
         except Exception as error:  # the client must see why its stream ended early
             body = error_body(f"generation failed: {error}", type="server_error")
@@ -202,6 +222,9 @@ def build_app(args: dict) -> Application:
     checkpoint = Path(settings.checkpoint).expanduser()
     if checkpoint.is_dir():  # replicas may start in another working directory
         settings = settings.model_copy(update={"checkpoint": str(checkpoint.resolve())})
+    if settings.attribution_index and Path(settings.attribution_index).is_dir():
+        index = str(Path(settings.attribution_index).resolve())
+        settings = settings.model_copy(update={"attribution_index": index})
     if settings.engine == "vllm":
         from .vllm_app import build_vllm_app
 

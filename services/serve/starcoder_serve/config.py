@@ -29,6 +29,9 @@ class ServeSettings(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     torch_threads: int | None = Field(None, ge=1, description="CPU threads per replica.")
+    attribution_index: str | None = Field(
+        None, description="Folder written by ray_jobs/build_index.py: enables `attribution`."
+    )
     max_batch_size: int = Field(32, ge=1)  # rows decoded together by one replica
     # a streamed chunk carries at most this much decoding (first text and the end go at once)
     stream_interval_s: float = Field(0.05, ge=0.0)

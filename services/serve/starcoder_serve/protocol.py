@@ -2,7 +2,9 @@
 
 Only the fields a code-completion client uses are accepted (``prompt``,
 ``suffix``, ``max_tokens``, ``temperature``, ``top_p``, ``n``, ``stop``,
-``seed``, ``stream``); others are ignored, as OpenAI-compatible servers do.
+``seed``, ``stream``), plus one extension, ``attribution`` (where a completion
+comes from in the training data, and whether it carries secrets); others are
+ignored, as OpenAI-compatible servers do.
 Types are strict (``"max_tokens": "5"`` is an error, not a 5), and every
 refusal is a 4xx in OpenAI's error shape, so clients show the message.
 """
@@ -17,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starcoder_data.special_tokens import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX
 
 __all__ = [
+    "AttributionOptions",
+    "ChoiceAttribution",
     "CompletionChoice",
     "CompletionRequest",
     "CompletionResponse",
@@ -57,6 +61,27 @@ def error_body(message: str, *, type: str = "invalid_request_error", param=None,
     return {"error": {"message": message, "type": type, "param": param, "code": code}}
 
 
+class AttributionOptions(BaseModel):
+    """The ``attribution`` extension: what to check about each completion (off when absent)."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    membership: bool = Field(
+        True, description="Look the completion up in the training set's membership filter."
+    )
+    top_k: int = Field(
+        3, ge=0, le=10, description="Training files to return, best full-text match first."
+    )
+    privacy: Literal["off", "flag", "redact"] = Field(
+        "off",
+        description="Look for emails, keys and passwords the model emitted: report them "
+        "(flag) or also replace them in the text (redact).",
+    )
+
+    def needs_index(self) -> bool:
+        return self.membership or self.top_k > 0
+
+
 class CompletionRequest(BaseModel):
     """``POST /v1/completions``; ``suffix`` turns the request into fill-in-the-middle."""
 
@@ -76,6 +101,9 @@ class CompletionRequest(BaseModel):
     stop: str | Annotated[list[str], Field(max_length=MAX_STOP)] | None = None
     seed: int | None = Field(None, ge=0, lt=2**63)
     stream: bool = False
+    attribution: AttributionOptions | None = Field(
+        None, description="Extension: training-data attribution and a privacy check per choice."
+    )
 
     @field_validator("stop")
     @classmethod
@@ -112,11 +140,35 @@ class Usage(BaseModel):
     total_tokens: int
 
 
+class AttributedSource(BaseModel):
+    repo: str
+    path: str
+    license: str
+    score: float
+    matching_lines: list[int]  # 1-based lines of the completion found verbatim in the file
+
+
+class PrivacyFinding(BaseModel):
+    type: str  # EMAIL, KEY, PASSWORD, IP_ADDRESS, ...
+    start: int  # character offsets in the returned text
+    end: int
+
+
+class ChoiceAttribution(BaseModel):
+    member: bool | None = None  # None when membership was not asked for
+    matched_fraction: float | None = None
+    spans: list[tuple[int, int]] = []  # matched character ranges of the returned text
+    sources: list[AttributedSource] = []
+    privacy: list[PrivacyFinding] | None = None
+    redacted: bool = False
+
+
 class CompletionChoice(BaseModel):
     index: int
     text: str
     logprobs: None = None
     finish_reason: Literal["stop", "length"] | None
+    attribution: ChoiceAttribution | None = None
 
 
 class CompletionResponse(BaseModel):
@@ -133,15 +185,24 @@ def new_completion_id() -> str:
 
 
 def stream_chunk(
-    completion_id: str, model: str, index: int, text: str, finish_reason: str | None
+    completion_id: str,
+    model: str,
+    index: int,
+    text: str,
+    finish_reason: str | None,
+    attribution: ChoiceAttribution | None = None,
 ) -> dict[str, Any]:
-    """One server-sent event's JSON: a text delta of choice ``index``."""
+    """One server-sent event's JSON: a text delta of choice ``index``.
+
+    A choice's attribution rides on its last chunk, once its whole text is known.
+    """
+    choice = {"index": index, "text": text, "logprobs": None, "finish_reason": finish_reason}
+    if attribution is not None:
+        choice["attribution"] = attribution.model_dump()
     return {
         "id": completion_id,
         "object": "text_completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [
-            {"index": index, "text": text, "logprobs": None, "finish_reason": finish_reason}
-        ],
+        "choices": [choice],
     }
