@@ -12,7 +12,7 @@ DEEPSPEED := $(shell grep -o '^deepspeed==[0-9.]*' requirements.txt)
 PACKAGES := packages/data packages/model packages/pii packages/attribution packages/eval \
 	services/serve services/playground
 
-.PHONY: install pipeline curate tokenizer tokens pretrain serve test lint benchmarks clean
+.PHONY: install pipeline curate tokenizer tokens pretrain evaluate index serve test lint benchmarks clean
 
 install: $(STAMP)
 
@@ -36,6 +36,7 @@ $(STAMP): requirements.txt $(wildcard packages/*/pyproject.toml services/*/pypro
 		--no-cache-dir --force-reinstall --no-deps $(DEEPSPEED)
 	$(BIN)/python -m pip install --quiet --no-deps $(foreach p,$(PACKAGES),-e $(p))
 	$(BIN)/python -m starcoder_data.benchmark_data --cache data_cache/benchmarks
+	$(BIN)/python -m starcoder_eval.benchmark_files --cache data_cache/benchmarks
 	touch $(STAMP)
 
 pipeline: pretrain
@@ -55,6 +56,16 @@ pretrain: tokens
 	$(BIN)/python ray_jobs/pretrain.py --tokens $(OUTPUTS)/tokens \
 		--tokenizer $(OUTPUTS)/tokenizer --output $(OUTPUTS)/pretrain
 
+evaluate: install
+	$(BIN)/python ray_jobs/evaluate.py --reference canonical --allow-code-execution \
+		--output $(OUTPUTS)/eval-canonical
+	$(BIN)/python ray_jobs/evaluate.py --checkpoint $(OUTPUTS)/pretrain/model \
+		--tasks humaneval,mbpp,fim --greedy --allow-code-execution --output $(OUTPUTS)/eval
+
+index: install
+	$(BIN)/python ray_jobs/build_index.py --data $(OUTPUTS)/curated/data \
+		--output $(OUTPUTS)/attribution --overwrite
+
 serve: install
 	$(BIN)/python ray_jobs/serve.py --checkpoint $(OUTPUTS)/pretrain/model
 
@@ -73,6 +84,7 @@ benchmarks: install
 		--tokenizer $(OUTPUTS)/tokenizer
 	$(BIN)/python benchmarks/serving.py --checkpoint $(OUTPUTS)/pretrain/model
 	$(BIN)/python benchmarks/attribution.py
+	$(BIN)/python benchmarks/sandbox_throughput.py
 
 clean:
 	rm -rf outputs .pytest_cache

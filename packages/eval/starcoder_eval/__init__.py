@@ -1,6 +1,114 @@
 """Code benchmarks, sandboxed execution and pass@k.
 
-The public API is listed in ``__all__``; it grows with the issue that builds it.
+:mod:`.tasks` loads HumanEval, MBPP and MultiPL-E as :class:`Problem`\\ s;
+:mod:`.generation` draws completions from a local checkpoint or an
+OpenAI-compatible server; :mod:`.sandbox` and :mod:`.execution` run them
+against the tests, contained; :mod:`.pass_at_k`, :mod:`.fim`,
+:mod:`.perplexity` and :mod:`.report` turn the outcomes into StarCoder's figures.
 """
 
-__all__: list[str] = []
+from .benchmark_files import benchmark_file, fetch_benchmark_files
+from .codegen import (
+    TaskResult,
+    build_requests,
+    completion_from_generation,
+    reference_samples,
+    score_task,
+    to_samples,
+)
+from .execution import (
+    RUNNERS,
+    Outcome,
+    Runner,
+    Sample,
+    available_languages,
+    classify,
+    not_run,
+    run_sample,
+    run_samples,
+    unsupported_reason,
+)
+from .fim import FimExample, exact_match, fim_requests, score_fim, single_line_examples
+from .generation import (
+    GenerationRequest,
+    Generator,
+    LocalGenerator,
+    OpenAIGenerator,
+    SamplingConfig,
+    fim_prompt,
+    truncate_at_stop,
+)
+from .pass_at_k import estimate_pass_at_k, pass_at_k
+from .perplexity import (
+    PerplexityConfig,
+    checkpoint_perplexity,
+    perplexity_by_language,
+    read_documents,
+)
+from .report import format_table, write_samples_jsonl, write_task_json
+from .sandbox import ExecutionResult, Isolation, Sandbox, SandboxConfig, detect_isolation
+from .tasks import (
+    HUMANEVAL_STOP,
+    PROMPTED_PREFIX,
+    TASKS,
+    Problem,
+    load_humaneval,
+    load_task,
+    program_text,
+    with_prompted_prefix,
+)
+
+__all__ = [
+    "HUMANEVAL_STOP",
+    "PROMPTED_PREFIX",
+    "RUNNERS",
+    "TASKS",
+    "ExecutionResult",
+    "FimExample",
+    "GenerationRequest",
+    "Generator",
+    "Isolation",
+    "LocalGenerator",
+    "OpenAIGenerator",
+    "Outcome",
+    "PerplexityConfig",
+    "Problem",
+    "Runner",
+    "Sample",
+    "SamplingConfig",
+    "Sandbox",
+    "SandboxConfig",
+    "TaskResult",
+    "available_languages",
+    "benchmark_file",
+    "build_requests",
+    "checkpoint_perplexity",
+    "classify",
+    "completion_from_generation",
+    "detect_isolation",
+    "estimate_pass_at_k",
+    "exact_match",
+    "fetch_benchmark_files",
+    "fim_prompt",
+    "fim_requests",
+    "format_table",
+    "load_humaneval",
+    "load_task",
+    "not_run",
+    "pass_at_k",
+    "perplexity_by_language",
+    "program_text",
+    "read_documents",
+    "reference_samples",
+    "run_sample",
+    "run_samples",
+    "score_fim",
+    "score_task",
+    "single_line_examples",
+    "to_samples",
+    "truncate_at_stop",
+    "unsupported_reason",
+    "write_samples_jsonl",
+    "write_task_json",
+    "with_prompted_prefix",
+]
