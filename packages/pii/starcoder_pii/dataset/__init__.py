@@ -1,0 +1,28 @@
+"""A labelled PII set from real code with injected PII and hard negatives."""
+
+from .inject import (
+    InjectionConfig,
+    LabelledFile,
+    build_labelled_files,
+    fill_template,
+    host_window,
+    inject_file,
+    repo_split,
+)
+from .io import dataset_stats, read_labelled, write_labelled
+from .values import KEY_KINDS, PiiFaker
+
+__all__ = [
+    "KEY_KINDS",
+    "InjectionConfig",
+    "LabelledFile",
+    "PiiFaker",
+    "build_labelled_files",
+    "dataset_stats",
+    "fill_template",
+    "host_window",
+    "inject_file",
+    "read_labelled",
+    "repo_split",
+    "write_labelled",
+]

@@ -1,0 +1,117 @@
+"""The PII model chain on the session's Ray: StarEncoder -> NER -> redact_pii with the model."""
+
+from __future__ import annotations
+
+import json
+
+import build_pii_dataset
+import pyarrow.dataset as pads
+import pytest
+import redact_pii
+import train_pii_ner
+import train_starencoder
+from pii_corpus_fixture import write_pii_corpus
+
+MICRO = [
+    "--set",
+    "seq_len=64",
+    "--set",
+    "batch_size=4",
+    "--set",
+    "checkpoint_every=2",
+    "--set",
+    "log_every=1",
+    "--set",
+    "cpus_per_worker=1",
+]
+
+
+@pytest.mark.integration
+def test_pretrain_finetune_and_redact_with_the_model(ray_cluster, training_inputs, tmp_path):
+    tokenizer_dir, _ = training_inputs
+    data, rows = write_pii_corpus(tmp_path / "curated")
+    encoder = tmp_path / "starencoder"
+    train_starencoder.main(
+        [
+            "--data",
+            str(data),
+            "--tokenizer",
+            str(tokenizer_dir),
+            "--output",
+            str(encoder),
+            "--preset",
+            "micro",
+            "--sample-mb",
+            "1",
+            "--set",
+            "max_steps=3",
+            *MICRO,
+        ]
+    )
+    assert (encoder / "model" / "model.safetensors").exists()
+    steps = [json.loads(line)["step"] for line in (encoder / "metrics.jsonl").open()]
+    assert steps == [1, 2, 3]
+    # Rerunning the finished run resumes from its last checkpoint and trains no further.
+    train_starencoder.main(
+        [
+            "--data",
+            str(data),
+            "--tokenizer",
+            str(tokenizer_dir),
+            "--output",
+            str(encoder),
+            "--preset",
+            "micro",
+            "--sample-mb",
+            "1",
+            "--set",
+            "max_steps=3",
+            *MICRO,
+        ]
+    )
+    assert len((encoder / "metrics.jsonl").read_text().splitlines()) == 3
+
+    dataset = tmp_path / "pii_dataset"
+    build_pii_dataset.main(
+        ["--data", str(data), "--output", str(dataset), "--test-fraction", "0.5"]
+    )
+    ner = tmp_path / "ner"
+    train_pii_ner.main(
+        [
+            "--dataset",
+            str(dataset),
+            "--encoder",
+            str(encoder / "model"),
+            "--output",
+            str(ner),
+            "--set",
+            "max_steps=2",
+            "--set",
+            "stride=16",
+            *MICRO,
+        ]
+    )
+    evaluation = json.loads((ner / "evaluation.json").read_text())
+    assert set(evaluation) >= {"baseline", "ner", "ner+regex"}
+    assert set(evaluation["ner"]["overlap"]) >= {"KEY", "PASSWORD", "ALL"}
+
+    out = tmp_path / "redacted"
+    report = redact_pii.run(
+        redact_pii.parse_args(
+            [
+                "--data",
+                str(data),
+                "--output",
+                str(out),
+                "--model",
+                str(ner / "model"),
+                "--actors",
+                "1",
+            ]
+        )
+    )
+    assert report["detector"] == "ner+regex" and report["files"] == rows
+    assert report["status"].get("error", 0) == 0
+    table = pads.dataset(str(out / "data"), format="parquet", partitioning="hive").to_table()
+    assert table.num_rows == rows
+    assert report["spans"]["EMAIL"] >= 1 and report["spans"]["IP_ADDRESS"] >= 2
