@@ -1,4 +1,4 @@
-"""How every job and test connects to Ray: one place, so all agree."""
+"""How every job connects to Ray and claims its output folder: one place, so all agree."""
 
 from __future__ import annotations
 
@@ -22,3 +22,16 @@ def init_ray(address: str | None = None, num_cpus: int | None = None):
         return ray.init(address=address, log_to_driver=True)
     # "local" always starts a fresh cluster, never attaching to one left running.
     return ray.init(address="local", num_cpus=num_cpus, include_dashboard=True, log_to_driver=True)
+
+
+def prepare_output(output, overwrite: bool) -> None:
+    """Create a job's output folder; a non-empty one is replaced only with ``--overwrite``."""
+    import shutil
+    from pathlib import Path
+
+    output = Path(output)
+    if output.exists() and any(output.iterdir()):
+        if not overwrite:
+            raise SystemExit(f"error: {output} is not empty; rerun with --overwrite to replace it")
+        shutil.rmtree(output)
+    output.mkdir(parents=True, exist_ok=True)

@@ -12,13 +12,12 @@ Query it with ``python -m starcoder_attribution check --index DIR FILE``.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _cluster import init_ray
+from _cluster import init_ray, prepare_output
 from starcoder_attribution import (
     INDEX_MEMBERSHIP_FILE,
     INDEX_SEARCH_DIR,
@@ -61,11 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def check_paths(data: Path, output: Path, overwrite: bool) -> None:
     if not data.is_dir() or not any(data.rglob("*.parquet")):
         raise SystemExit(f"error: no Parquet files under {data} (run ray_jobs/curate.py first)")
-    if output.exists() and any(output.iterdir()):
-        if not overwrite:
-            raise SystemExit(f"error: {output} is not empty; rerun with --overwrite to replace it")
-        shutil.rmtree(output)
-    output.mkdir(parents=True, exist_ok=True)
+    prepare_output(output, overwrite)
 
 
 def build_membership(ds, config: MembershipConfig, num_cpus: int) -> tuple[BloomFilter, int]:

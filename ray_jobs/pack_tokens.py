@@ -16,13 +16,12 @@ shards on every run, whatever the cluster.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
-from _cluster import init_ray
+from _cluster import init_ray, prepare_output
 from starcoder_data.tokens import (
     PRESETS,
     PackConfig,
@@ -102,14 +101,6 @@ def input_paths(data: str | Path, languages: tuple[str, ...]) -> list[str]:
             raise SystemExit(f"error: no {language!r} files in {data} (has: {available})")
         paths.append(str(folder))
     return paths
-
-
-def prepare_output(output: Path, overwrite: bool) -> None:
-    if output.exists() and any(output.iterdir()):
-        if not overwrite:
-            raise SystemExit(f"error: {output} is not empty; rerun with --overwrite to replace it")
-        shutil.rmtree(output)
-    output.mkdir(parents=True, exist_ok=True)
 
 
 def encoded_documents(paths: list[str], tokenizer_json: str, config: PackConfig, args):

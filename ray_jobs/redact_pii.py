@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
 
-from _cluster import init_ray
+from _cluster import init_ray, prepare_output
 from starcoder_pii.stage import (
     BASELINE,
     COMBINED,
@@ -72,14 +71,6 @@ def parse_args(argv):
     if args.detector != BASELINE and not args.model:
         parser.error(f"--detector {args.detector} needs --model")
     return args
-
-
-def prepare_output(output: Path, overwrite: bool) -> None:
-    if output.exists() and any(output.iterdir()):
-        if not overwrite:
-            raise SystemExit(f"error: {output} is not empty; rerun with --overwrite to replace it")
-        shutil.rmtree(output)
-    output.mkdir(parents=True, exist_ok=True)
 
 
 def run(args) -> dict:
