@@ -59,3 +59,24 @@ def test_a_failing_step_fails_its_requests_and_the_loop_goes_on(service):
     good = service.prepare(CompletionRequest(prompt="x", max_tokens=3, temperature=0))
     done, updates = _collect(scheduler, good)
     assert done.wait(60) and updates[-1].error is None and good[0].finished
+
+
+def test_updates_carry_each_sequences_state_when_their_text_was_taken(service):
+    """The decoding thread runs ahead of whoever reads an update: a reader must learn
+    that a sequence ended from the update that carries its last text, never from the
+    live sequence (which ends before the reader sees the text before its last)."""
+    scheduler = ContinuousScheduler(service.generator, max_batch_size=4)
+    request = CompletionRequest(prompt="def f(x):", max_tokens=8, temperature=0, n=2)
+    sequences = service.prepare(request)
+    done, updates = _collect(scheduler, sequences)
+    assert done.wait(60)
+    for index, sequence in enumerate(sequences):
+        states = [u.finished[index] for u in updates]
+        last_text = (
+            max(i for i, u in enumerate(updates) if u.deltas[index])
+            if any(u.deltas[index] for u in updates)
+            else -1
+        )
+        first_end = states.index(True)
+        assert first_end >= last_text and not any(states[:first_end])
+        assert sequence.finished and all(states[first_end:])

@@ -149,8 +149,8 @@ class CompletionDeployment:
 
     async def _updates(
         self, sequences: list[GenerationSequence], *, interval_s: float
-    ) -> AsyncIterator[list[str]]:
-        """Each sequence's new text, merged over up to ``interval_s`` of decoding.
+    ) -> AsyncIterator[tuple[list[str], list[bool]]]:
+        """Each sequence's new text and whether it has ended, merged over ``interval_s``.
 
         Handing a piece from the replica to the HTTP proxy costs more than a
         decoding step of a small model, so steps are merged; a request's first
@@ -161,6 +161,7 @@ class CompletionDeployment:
         queue: asyncio.Queue[Update] = asyncio.Queue()
         self.scheduler.submit(sequences, lambda u: loop.call_soon_threadsafe(queue.put_nowait, u))
         pending, done, started, flushed = [""] * len(sequences), False, False, 0.0
+        finished = [False] * len(sequences)
         try:
             while not done:
                 update = await queue.get()
@@ -168,6 +169,7 @@ class CompletionDeployment:
                     if update.error is not None:
                         raise update.error
                     pending = [a + b for a, b in zip(pending, update.deltas, strict=True)]
+                    finished = update.finished or finished
                     done = update.done
                     if queue.empty():
                         break
@@ -175,7 +177,7 @@ class CompletionDeployment:
                 now = loop.time()
                 if done or (any(pending) and (not started or now - flushed >= interval_s)):
                     started, flushed = started or any(pending), now
-                    yield pending
+                    yield pending, finished
                     pending = [""] * len(sequences)
         finally:
             if not done:
@@ -189,21 +191,22 @@ class CompletionDeployment:
         completion_id, model = new_completion_id(), self.service.model_id
         reported = [False] * len(sequences)
         try:
-            async for deltas in self._updates(
+            async for deltas, finished in self._updates(
                 sequences, interval_s=self.settings.stream_interval_s
             ):
                 for index, (sequence, delta) in enumerate(zip(sequences, deltas, strict=True)):
-                    if reported[index] or not (delta or sequence.finished):
+                    # the update's own snapshot: the live sequence may have run further
+                    ended = finished[index]
+                    if reported[index] or not (delta or ended):
                         continue
-                    reported[index] = sequence.finished
+                    reported[index] = ended
                     found = None
-                    if sequence.finished and attribution is not None:
+                    if ended and attribution is not None:
                         _, found = await asyncio.to_thread(
                             self.attribution.annotate, sequence.text, attribution
                         )
-                    chunk = stream_chunk(
-                        completion_id, model, index, delta, sequence.finish_reason, found
-                    )
+                    reason = sequence.finish_reason if ended else None
+                    chunk = stream_chunk(completion_id, model, index, delta, reason, found)
                     yield f"data: {json.dumps(chunk)}\n\n"
         except Exception as error:  # the client must see why its stream ended early
             body = error_body(f"generation failed: {error}", type="server_error")

@@ -25,6 +25,9 @@ class Update:
     deltas: list[str]
     done: bool
     error: BaseException | None = None
+    # Each sequence's state when ``deltas`` were taken: the decoding thread runs on,
+    # so the sequences themselves may already be further along when this is read.
+    finished: list[bool] | None = None
 
 
 @dataclass
@@ -63,14 +66,17 @@ class ContinuousScheduler:
                 updates = dict((id(s), d) for s, d in batch.step())
             except Exception as error:  # a failed step fails its requests, not the replica
                 for job in [*jobs.values(), *admitted]:
-                    job.notify(Update([""] * len(job.sequences), True, error))
+                    job.notify(
+                        Update([""] * len(job.sequences), True, error, [True] * len(job.sequences))
+                    )
                 batch, jobs = DecodeBatch(self.generator), {}
                 continue
             for key, job in list(jobs.items()):
                 deltas = [updates.get(id(s), "") for s in job.sequences]
-                done = all(s.finished for s in job.sequences)
+                finished = [s.finished for s in job.sequences]
+                done = all(finished)
                 if any(deltas) or done:
-                    job.notify(Update(deltas, done))
+                    job.notify(Update(deltas, done, finished=finished))
                 if done:
                     del jobs[key]
 
