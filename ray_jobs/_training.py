@@ -27,16 +27,19 @@ MODEL_SUBDIR = "model"  # the published HF checkpoint of a finished run
 SUMMARY_FILE = "summary.json"
 
 
+def add_overrides_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--set FIELD=VALUE`` (repeatable) into ``args.overrides``."""
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="FIELD=VALUE", help=help
+    )
+
+
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", default=None, help="run directory")
     parser.add_argument("--tokens", default=None, help="token shards (pack_tokens.py output)")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="override a TrainConfig field, e.g. --set max_steps=500 "
+    add_overrides_argument(
+        parser,
+        "override a TrainConfig field, e.g. --set max_steps=500 "
         "--set lr=1e-3 --set zero_stage=3 (repeatable)",
     )
     parser.add_argument("--address", default=None, help="Ray cluster address")
@@ -48,16 +51,20 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """``FIELD=VALUE`` strings to typed values (JSON where it parses, else a string)."""
+    """``--set`` pairs into :class:`TrainConfig` (and optimizer) overrides."""
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     known |= {f.name for f in dataclasses.fields(OptimizerConfig)}
+    return parse_field_overrides(pairs, known - {"optimizer"})
+
+
+def parse_field_overrides(pairs: list[str], known: set[str]) -> dict[str, Any]:
+    """``FIELD=VALUE`` strings to typed values (JSON where it parses, else a string)."""
     overrides = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         if not sep or name not in known:
             raise SystemExit(
-                f"--set {pair!r}: expected FIELD=VALUE with FIELD one of "
-                f"{sorted(known - {'optimizer'})}"
+                f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {sorted(known)}"
             )
         try:
             overrides[name] = json.loads(raw)
@@ -133,16 +140,21 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _trainer(config: TrainConfig, output: Path):
+def torch_trainer(
+    loop, config, output: Path, *, max_failures: int, keep_checkpoints: int, env_vars=None
+):
+    """Ray Train's ``TorchTrainer`` for a worker ``loop`` and a training config.
+
+    ``config`` is any config with ``num_workers``, ``use_gpu``, ``cpus_per_worker``
+    and ``to_dict()``; checkpoints go under ``output/ray_train``, and a failed worker
+    group restarts from the last one up to ``max_failures`` times.
+    """
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
-    from starcoder_model.training.ray_loop import train_loop_per_worker
 
     env = {"OMP_NUM_THREADS": str(config.cpus_per_worker), "TOKENIZERS_PARALLELISM": "false"}
-    if not config.use_gpu:
-        env["DS_ACCELERATOR"] = "cpu"
     return TorchTrainer(
-        train_loop_per_worker,
+        loop,
         train_loop_config=config.to_dict(),
         scaling_config=ScalingConfig(
             num_workers=config.num_workers,
@@ -153,10 +165,23 @@ def _trainer(config: TrainConfig, output: Path):
         run_config=RunConfig(
             name="ray_train",
             storage_path=str(output),
-            failure_config=FailureConfig(max_failures=config.max_failures),
-            checkpoint_config=CheckpointConfig(num_to_keep=config.keep_checkpoints),
-            worker_runtime_env={"env_vars": env},
+            failure_config=FailureConfig(max_failures=max_failures),
+            checkpoint_config=CheckpointConfig(num_to_keep=keep_checkpoints),
+            worker_runtime_env={"env_vars": env | (env_vars or {})},
         ),
+    )
+
+
+def _trainer(config: TrainConfig, output: Path):
+    from starcoder_model.training.ray_loop import train_loop_per_worker
+
+    return torch_trainer(
+        train_loop_per_worker,
+        config,
+        output,
+        max_failures=config.max_failures,
+        keep_checkpoints=config.keep_checkpoints,
+        env_vars={} if config.use_gpu else {"DS_ACCELERATOR": "cpu"},
     )
 
 

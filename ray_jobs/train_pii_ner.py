@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from _training import add_overrides_argument
 from starcoder_pii.combined import CombinedDetector
 from starcoder_pii.dataset import read_labelled
 from starcoder_pii.detectors import BaselineDetector
@@ -41,14 +42,7 @@ def parse_args(argv):
     parser.add_argument("--dataset", default="outputs/pii_dataset", help="build_pii_dataset output")
     parser.add_argument("--encoder", default="outputs/starencoder/model", help="StarEncoder dir")
     parser.add_argument("--output", default="outputs/pii_ner", help="run directory")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="override a PiiTrainConfig field",
-    )
+    add_overrides_argument(parser, "override a PiiTrainConfig field (repeatable)")
     parser.add_argument("--eval-only", action="store_true", help="evaluate OUTPUT/model only")
     parser.add_argument("--address", default=None, help="Ray cluster address")
     parser.add_argument("--overwrite", action="store_true", help="replace another run in --output")

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from _cluster import init_ray
+from _training import add_overrides_argument, parse_field_overrides, torch_trainer
 from starcoder_pii.corpus import encode_documents, read_curated_sample
 from starcoder_pii.encoder import encoder_tokenizer
 from starcoder_pii.training import MLM, MODEL_SUBDIR, PiiTrainConfig
@@ -35,16 +36,7 @@ RUN_FILE = "run.json"
 def parse_overrides(pairs: list[str]) -> dict:
     """``FIELD=VALUE`` pairs into typed :class:`PiiTrainConfig` overrides."""
     known = {f.name for f in dataclasses.fields(PiiTrainConfig)} - {"task", "data", "output_dir"}
-    overrides = {}
-    for pair in pairs:
-        name, sep, raw = pair.partition("=")
-        if not sep or name not in known:
-            raise SystemExit(f"--set {pair!r}: expected FIELD=VALUE, FIELD one of {sorted(known)}")
-        try:
-            overrides[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            overrides[name] = raw
-    return overrides
+    return parse_field_overrides(pairs, known)
 
 
 def claim_output(output: Path, record: dict, overwrite: bool) -> bool:
@@ -63,8 +55,6 @@ def claim_output(output: Path, record: dict, overwrite: bool) -> bool:
 
 def run_training(config: PiiTrainConfig, address: str | None = None) -> Path:
     """Fit ``config`` on Ray Train (resuming if checkpoints exist); publish ``OUTPUT/model``."""
-    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
-    from ray.train.torch import TorchTrainer
     from starcoder_pii.ray_loop import train_loop_per_worker
 
     output = Path(config.output_dir)
@@ -72,23 +62,9 @@ def run_training(config: PiiTrainConfig, address: str | None = None) -> Path:
         print(f"{output / MODEL_SUBDIR} is already trained to step {config.max_steps}")
         return output / MODEL_SUBDIR
     init_ray(address)
-    env = {"OMP_NUM_THREADS": str(config.cpus_per_worker), "TOKENIZERS_PARALLELISM": "false"}
-    trainer = TorchTrainer(
-        train_loop_per_worker,
-        train_loop_config=config.to_dict(),
-        scaling_config=ScalingConfig(
-            num_workers=config.num_workers,
-            use_gpu=config.use_gpu,
-            resources_per_worker={"CPU": config.cpus_per_worker}
-            | ({"GPU": 1} if config.use_gpu else {}),
-        ),
-        run_config=RunConfig(
-            name="ray_train",
-            storage_path=str(output),
-            checkpoint_config=CheckpointConfig(num_to_keep=2),
-            failure_config=FailureConfig(max_failures=2),  # restart from the last checkpoint
-            worker_runtime_env={"env_vars": env},
-        ),
+    # A crashed worker group restarts from the last checkpoint.
+    trainer = torch_trainer(
+        train_loop_per_worker, config, output, max_failures=2, keep_checkpoints=2
     )
     started = time.perf_counter()
     result = trainer.fit()
@@ -135,14 +111,7 @@ def parse_args(argv):
     parser.add_argument("--preset", default="tiny", help="tiny, starencoder-125m or micro")
     parser.add_argument("--sample-mb", type=float, default=16.0, help="MB of code to train on")
     parser.add_argument("--languages", type=lambda s: tuple(s.split(",")), default=())
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help="override a PiiTrainConfig field",
-    )
+    add_overrides_argument(parser, "override a PiiTrainConfig field (repeatable)")
     parser.add_argument("--address", default=None, help="Ray cluster address")
     parser.add_argument("--overwrite", action="store_true", help="replace another run in --output")
     return parser.parse_args(argv)
