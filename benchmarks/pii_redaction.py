@@ -1,5 +1,5 @@
-"""PII redaction: the job's files/s and MB/s with the baseline and with the NER model,
-and batched NER inference against one file at a time.
+"""PII redaction: the job's files/s and MB/s with the baseline, the NER model and the learned
+system, and batched NER inference against one file at a time.
 
     python benchmarks/pii_redaction.py --model outputs/pii_ner/model     # outputs/curated/data
     python benchmarks/pii_redaction.py --data /data/curated --model M --sample-mb 32
@@ -8,9 +8,11 @@ A seeded sample (``--sample-mb``) of the curated corpus is written to a
 temporary Parquet folder; ``ray_jobs/redact_pii.py`` then runs over it in a
 fresh process per detector (its own local Ray, start-up included in the
 time: what a user waits for). The baseline run is the reference the NER runs
-are compared with. The inference figure runs the NER detector in this process
-on ``--inference-files`` files, once with ``detect_batch`` over all of them and
-once file by file; the one-at-a-time run is its baseline.
+(``ner+regex``, StarCoder's pipeline, and ``learned``, the baseline's secrets
+verified by the model plus its post-processed spans) are compared with. The
+inference figure runs the NER detector in this process on ``--inference-files``
+files, once with ``detect_batch`` over all of them and once file by file; the
+one-at-a-time run is its baseline.
 """
 
 from __future__ import annotations
@@ -124,6 +126,9 @@ def main(argv=None) -> int:
         if Path(args.model).is_dir():
             results["ner_job"] = run_job(
                 tmp / "data", tmp / "n", "ner+regex", args.model, args.num_cpus
+            )
+            results["learned_job"] = run_job(
+                tmp / "data", tmp / "l", "learned", args.model, args.num_cpus
             )
             results["ner_inference"] = inference(
                 args.model, rows, args.inference_files, args.batch_size

@@ -91,6 +91,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                         help="programs run at once")  # fmt: skip
     parser.add_argument("--actors", type=int, default=2, help="model replicas (Ray actors)")
+    parser.add_argument(
+        "--gpus-per-actor", type=float, default=0.0, help="GPUs of each replica (0: on CPU)"
+    )
     parser.add_argument("--held-out", help="curated Parquet for perplexity")
     parser.add_argument("--ppl-documents", type=int, default=200, help="per language")
     parser.add_argument("--benchmark-cache", default="data_cache/benchmarks")
@@ -132,9 +135,10 @@ def sampling_config(args: argparse.Namespace) -> SamplingConfig:
 class ActorGeneration:
     """Model replicas (Ray actors) made once per job and shared by every task."""
 
-    def __init__(self, checkpoint: str, actors: int) -> None:
+    def __init__(self, checkpoint: str, actors: int, gpus_per_actor: float = 0.0) -> None:
         self.checkpoint = checkpoint
         self.actors = actors
+        self.gpus_per_actor = gpus_per_actor
         self.pool = None
 
     def __call__(self, requests, sampling: SamplingConfig) -> list[list[str]]:
@@ -147,8 +151,11 @@ class ActorGeneration:
             for start in range(0, len(requests), sampling.batch_size)
         ]
         if self.pool is None:
-            replica = ray.remote(num_cpus=1)(LocalGenerator)
-            self.pool = ActorPool([replica.remote(self.checkpoint) for _ in range(self.actors)])
+            replica = ray.remote(num_cpus=1, num_gpus=self.gpus_per_actor)(LocalGenerator)
+            device = "cuda" if self.gpus_per_actor else None  # a replica given a GPU uses it
+            self.pool = ActorPool(
+                [replica.remote(self.checkpoint, device=device) for _ in range(self.actors)]
+            )
         # Each chunk's seed depends on its index only, so results do not depend on scheduling.
         jobs = [(c, replace(sampling, seed=sampling.seed + 7919 * i)) for i, c in enumerate(chunks)]
         generations = []
@@ -173,7 +180,7 @@ class ActorGeneration:
 def make_generate(args: argparse.Namespace):
     if args.url:
         return OpenAIGenerator(args.url, model=args.model).generate
-    return ActorGeneration(args.checkpoint, args.actors)
+    return ActorGeneration(args.checkpoint, args.actors, args.gpus_per_actor)
 
 
 def evaluate_code_task(task: str, args, generate, sandbox: Sandbox | None, ks) -> dict:

@@ -30,11 +30,13 @@ import time
 from pathlib import Path
 
 from _cluster import init_ray, prepare_output
+from starcoder_pii.redact import RedactionConfig
+from starcoder_pii.spans import PII_CLASSES
 from starcoder_pii.stage import (
     BASELINE,
-    COMBINED,
     COUNTS,
     DETECTORS,
+    LEARNED,
     PASSED_THROUGH,
     SPANS,
     STATUS,
@@ -54,10 +56,16 @@ def parse_args(argv):
         "--detector",
         choices=DETECTORS,
         default=None,
-        help=f"default: {COMBINED} with --model, else {BASELINE}",
+        help=f"default: {LEARNED} with --model, else {BASELINE}",
     )
     parser.add_argument("--model", default=None, help="NER model directory (HF format)")
     parser.add_argument("--spans", action="store_true", help="also write the spans for audit")
+    parser.add_argument(
+        "--classes",
+        type=_classes,
+        default=PII_CLASSES,
+        help="comma-separated classes to replace (default: all six), e.g. to leave out USERNAME",
+    )
     parser.add_argument(
         "--actors", type=int, default=None, help="actor pool size (default: CPUs/2)"
     )
@@ -67,10 +75,18 @@ def parse_args(argv):
     parser.add_argument("--num-cpus", type=int, default=None, help="CPUs of the local Ray")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
     args = parser.parse_args(argv)
-    args.detector = args.detector or (COMBINED if args.model else BASELINE)
+    args.detector = args.detector or (LEARNED if args.model else BASELINE)
     if args.detector != BASELINE and not args.model:
         parser.error(f"--detector {args.detector} needs --model")
     return args
+
+
+def _classes(value: str) -> tuple[str, ...]:
+    chosen = tuple(c.strip() for c in value.split(",") if c.strip())
+    unknown = sorted(set(chosen) - set(PII_CLASSES))
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"classes must be among {', '.join(PII_CLASSES)}")
+    return chosen
 
 
 def run(args) -> dict:
@@ -93,6 +109,7 @@ def run(args) -> dict:
         model_dir=str(Path(args.model).resolve()) if args.model else None,
         device="cuda" if use_gpu else "cpu",
         keep_spans=args.spans,
+        redaction=RedactionConfig(classes=args.classes),
     )
     started = time.perf_counter()
     ds = ray.data.read_parquet(str(data.resolve()))  # hive: language=<lang>/ -> a column
@@ -121,6 +138,7 @@ def run(args) -> dict:
     )
     report |= {
         "detector": args.detector,
+        "classes": list(args.classes),
         "model": config.model_dir,
         "device": config.device,
         "actors": actors,

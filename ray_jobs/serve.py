@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 import webbrowser
+from dataclasses import dataclass
 from pathlib import Path
 
 from _cluster import init_ray
@@ -46,8 +48,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+@dataclass
+class RunningServices:
+    """The API (and the playground) started by :func:`start_services`; ``close`` stops both."""
+
+    api_url: str
+    playground_url: str | None
+    playground: object | None = None
+
+    def close(self) -> None:
+        from ray import serve
+
+        if self.playground is not None:
+            self.playground.close()
+        serve.shutdown()
+
+
+def start_services(args: argparse.Namespace) -> RunningServices:
+    """Deploy the model on Ray Serve and launch the playground; return once both answer."""
     checkpoint = Path(args.checkpoint)
     if not (checkpoint / "config.json").is_file():
         sys.exit(
@@ -75,26 +93,40 @@ def main(argv: list[str] | None = None) -> None:
     serve.run(build_app(settings), name="starcoder", route_prefix="/")
     api_url = f"http://{args.host}:{args.port}"
     print(f"API: {api_url}/v1/completions (docs: {api_url}/docs)", flush=True)
-    try:
-        if args.no_playground:
-            threading.Event().wait()
-        else:
-            _run_playground(api_url, args)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        serve.shutdown()
-
-
-def _run_playground(api_url: str, args: argparse.Namespace) -> None:
+    if args.no_playground:
+        return RunningServices(api_url, None)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from starcoder_playground import build_playground
 
+    playground = build_playground(api_url)
+    playground.launch(
+        server_name=args.host, server_port=args.playground_port, prevent_thread_lock=True
+    )
     url = f"http://{args.host}:{args.playground_port}"
     print(f"Playground: {url}", flush=True)
     if not args.no_browser:
-        threading.Timer(3.0, webbrowser.open, (url,)).start()
-    build_playground(api_url).launch(server_name=args.host, server_port=args.playground_port)
+        webbrowser.open(url)
+    return RunningServices(api_url, url, playground)
+
+
+def serve_until_interrupted(services: RunningServices) -> None:
+    """Block until Ctrl-C (or SIGTERM), then stop the playground and the API."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # `ray job stop` and `kill` stop it cleanly
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.close()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    serve_until_interrupted(start_services(parse_args(argv)))
 
 
 if __name__ == "__main__":

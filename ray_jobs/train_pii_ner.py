@@ -3,38 +3,53 @@
     python ray_jobs/train_pii_ner.py --dataset outputs/pii_dataset \\
         --encoder outputs/starencoder/model --output outputs/pii_ner --set max_steps=800
 
-The train split of ``build_pii_dataset.py``'s labelled files is cut into
-windows of ``seq_len`` tokens (overlap ``stride``) with BIO labels over
-StarCoder's six classes (``OUTPUT/data/windows.npz``); a
-``BertForTokenClassification`` on the encoder is trained on them (checkpoints
-and resume as in ``train_starencoder.py``) and published at ``OUTPUT/model``.
-The held-out split (other repos) then scores four systems per class:
-the baseline, the NER model alone, the NER model with the baseline's
-email / IP regexes (StarCoder's final pipeline), and that plus the
-baseline's keys and passwords (``ensemble``). Table on stdout, figures in
-``OUTPUT/evaluation.json``.
+The train split of ``build_pii_dataset.py``'s labelled files, less 15% of its
+repos kept for validation, is cut into windows of ``seq_len`` tokens (overlap
+``stride``) with BIO labels over StarCoder's six classes
+(``OUTPUT/data/windows.npz``); a ``BertForTokenClassification`` on the
+encoder is trained on them (checkpoints and resume as in
+``train_starencoder.py``) and published at ``OUTPUT/model``. The validation
+repos then fix the thresholds of the learned system (``starcoder_pii.learned``:
+the baseline's keys and passwords verified by the model, plus the model's
+post-processed spans), stored in ``OUTPUT/model/pii_task.json``. The held-out
+split (other repos) scores five systems per class: the baseline, the NER
+model's raw predictions, the same after StarCoder's post-processing, that with
+the baseline's email / IP regexes (StarCoder's final pipeline), and the learned
+system, which is the one compared with the baseline: it must beat the
+baseline's F1 on KEY and PASSWORD and match it on EMAIL and IP_ADDRESS. Table
+and verdict on stdout, figures in ``OUTPUT/evaluation.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
 from _training import add_overrides_argument
 from starcoder_pii.combined import CombinedDetector
-from starcoder_pii.dataset import read_labelled
+from starcoder_pii.dataset import carve_validation, read_labelled
 from starcoder_pii.detectors import BaselineDetector
 from starcoder_pii.encoder import load_encoder_tokenizer
 from starcoder_pii.evaluate import evaluate_detector, format_table, save_results
+from starcoder_pii.learned import (
+    LearnedConfig,
+    LearnedDetector,
+    calibrate,
+    write_learned_config,
+)
 from starcoder_pii.ner.data import stack, training_windows
 from starcoder_pii.ner.detector import NerConfig, NerDetector, read_window_config
+from starcoder_pii.ner.postprocess import postprocess
 from starcoder_pii.ner.windows import WindowConfig
 from starcoder_pii.training import MODEL_SUBDIR, NER, PiiTrainConfig
 from train_starencoder import claim_output, parse_overrides, run_training
 
 FILES = "files.parquet"
+VALIDATION_FRACTION = 0.15  # share of the train repos kept for the learned system's thresholds
+BASELINE, LEARNED = "baseline", "learned"
 
 
 def parse_args(argv):
@@ -54,8 +69,9 @@ def prepare_windows(dataset: Path, encoder: Path, output: Path, config: WindowCo
     if path.exists():
         return path
     tokenizer = load_encoder_tokenizer(encoder)
+    train, _ = carve_validation(read_labelled(dataset / FILES, "train"), VALIDATION_FRACTION)
     examples = []
-    for f in read_labelled(dataset / FILES, "train"):
+    for f in train:
         examples += training_windows(tokenizer, f.text, list(f.spans), config)
     if not examples:
         raise SystemExit(f"error: {dataset / FILES} has no train files")
@@ -65,35 +81,92 @@ def prepare_windows(dataset: Path, encoder: Path, output: Path, config: WindowCo
     return path
 
 
+def load_ner(model: Path) -> _CachedNer:
+    config = NerConfig(windows=read_window_config(model), batch_size=32)
+    return _CachedNer(NerDetector(model, config))
+
+
+def calibrate_learned(dataset: Path, model: Path, ner: _CachedNer) -> LearnedConfig:
+    """Thresholds of the learned system, picked on validation repos carved from train."""
+    _, validation = carve_validation(read_labelled(dataset / FILES, "train"), VALIDATION_FRACTION)
+    baseline = BaselineDetector()
+    spans = [baseline(f.text, f.path) for f in validation]
+    outputs = ner.analyse_batch([f.text for f in validation], [f.path for f in validation])
+    config, chosen = calibrate(validation, spans, outputs)
+    write_learned_config(model, config, chosen)
+    print(f"learned thresholds on {len(validation)} validation files: {json.dumps(chosen)}")
+    return config
+
+
 def evaluate(dataset: Path, model: Path, output: Path) -> dict:
+    ner = load_ner(model)
+    learned = calibrate_learned(dataset, model, ner)
     files = read_labelled(dataset / FILES, "test")
     baseline = BaselineDetector()
-    ner = _Memo(NerDetector(model, NerConfig(windows=read_window_config(model), batch_size=32)))
+    post = _PostProcessed(ner)
     systems = {
         "baseline": baseline.detect_batch,
-        "ner": ner.detect_batch,
-        "ner+regex": CombinedDetector(ner, baseline).detect_batch,
-        "ensemble": CombinedDetector(ner, baseline, union_classes=("KEY", "PASSWORD")).detect_batch,
+        "ner": ner.detect_batch,  # the raw predictions
+        "ner+post": post.detect_batch,  # StarCoder's post-processing (section 4.4)
+        "ner+post+regex": CombinedDetector(post, baseline).detect_batch,  # StarCoder's pipeline
+        LEARNED: LearnedDetector(ner, baseline, learned).detect_batch,
     }
     results = {name: evaluate_detector(files, detect) for name, detect in systems.items()}
-    results["test_files"] = len(files)
-    save_results(results, output / "evaluation.json")
-    shown = {k: v for k, v in results.items() if k != "test_files"}
-    print(format_table(shown) + "\n\n" + format_table(shown, "exact"))
-    return results
+    verdict = criterion(results[BASELINE]["overlap"], results[LEARNED]["overlap"])
+    record = {
+        **results,
+        "test_files": len(files),
+        "learned_system": LEARNED,
+        "learned_thresholds": learned.as_dict(),
+        "criterion": verdict,
+    }
+    save_results(record, output / "evaluation.json")
+    print(format_table(results) + "\n\n" + format_table(results, "exact"))
+    print(f"\nthe learned system is {LEARNED!r}: {verdict['summary']}")
+    return record
 
 
-class _Memo:
-    """The model's spans per file, computed once for the three systems that use them."""
+def criterion(baseline: dict, learned: dict) -> dict:
+    """The bar: beat the baseline's F1 on KEY and PASSWORD, not fall below it on EMAIL and IP."""
+    checks = {}
+    bar = (("KEY", True), ("PASSWORD", True), ("EMAIL", False), ("IP_ADDRESS", False))
+    for label, strict in bar:
+        ours, theirs = learned[label]["f1"], baseline[label]["f1"]
+        checks[label] = {
+            "learned_f1": ours,
+            "baseline_f1": theirs,
+            "holds": ours > theirs if strict else ours >= theirs,
+        }
+    holds = all(c["holds"] for c in checks.values())
+    failing = [label for label, c in checks.items() if not c["holds"]]
+    summary = "criterion holds" if holds else f"criterion fails on {', '.join(failing)}"
+    return {"holds": holds, "classes": checks, "summary": summary}
 
-    def __init__(self, detector):
-        self.detector, self.cache = detector, {}
+
+class _CachedNer:
+    """The model's outputs per file, computed once for every system that uses them."""
+
+    def __init__(self, detector: NerDetector):
+        self.detector, self.config, self.cache = detector, detector.config, {}
+
+    def analyse_batch(self, texts, paths):
+        todo = [i for i, t in enumerate(texts) if t not in self.cache]
+        found = self.detector.analyse_batch([texts[i] for i in todo], [paths[i] for i in todo])
+        self.cache.update({texts[i]: out for i, out in zip(todo, found, strict=True)})
+        return [self.cache[t] for t in texts]
 
     def detect_batch(self, texts, paths):
-        todo = [i for i, t in enumerate(texts) if t not in self.cache]
-        found = self.detector.detect_batch([texts[i] for i in todo], [paths[i] for i in todo])
-        self.cache.update({texts[i]: spans for i, spans in zip(todo, found, strict=True)})
-        return [self.cache[t] for t in texts]
+        return [list(out.spans) for out in self.analyse_batch(texts, paths)]
+
+
+class _PostProcessed:
+    """The cached model's spans after StarCoder's post-processing."""
+
+    def __init__(self, ner: _CachedNer):
+        self.ner = ner
+
+    def detect_batch(self, texts, paths):
+        return [postprocess(list(o.spans)) for o in self.ner.analyse_batch(texts, paths)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,10 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     output, dataset = Path(args.output).resolve(), Path(args.dataset).resolve()
     encoder = Path(args.encoder).resolve()
     if not args.eval_only:
+        # Picked on the validation repos (learned system's F1, KEY / PASSWORD): 600 steps
+        # 0.968 / 0.592, 1500 steps 0.982 / 0.730; about 9 min on two CPU cores.
         defaults = {
             "seq_len": 256,
             "stride": 64,
-            "max_steps": 600,
+            "max_steps": 1500,
             "batch_size": 16,
             "lr": 1e-3,
             "warmup_steps": 50,

@@ -71,6 +71,15 @@ def test_fragments_of_one_value_are_joined():
     assert [s.value for s in decode_spans(text, offsets, tags)] == ["abc-def", "AAAA\nBBBB"]
 
 
+def test_first_and_last_name_tagged_apart_make_one_name():
+    text = "# Jane Doe  Bob\n"
+    b = LABEL_IDS["B-NAME"]
+    offsets = [(0, 1), (1, 6), (6, 10), (10, 12), (12, 15), (15, 16)]
+    tags = np.array([0, b, b, 0, b, 0])
+    decoded = decode_spans(text, offsets, tags)
+    assert [s.value for s in decoded] == ["Jane Doe", "Bob"]  # two spaces: two names
+
+
 def test_spans_snap_to_the_whole_value():
     from starcoder_pii.ner.windows import snap_to_word
 

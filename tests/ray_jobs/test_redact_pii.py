@@ -66,3 +66,13 @@ def test_baseline_job_redacts_counts_and_is_idempotent(ray_cluster, tmp_path):
 def test_refuses_a_learned_detector_without_a_model():
     with pytest.raises(SystemExit):
         redact_pii.parse_args(["--detector", "ner"])
+    with pytest.raises(SystemExit):
+        redact_pii.parse_args(["--detector", "learned"])
+
+
+def test_the_model_means_the_learned_system_and_classes_can_be_chosen():
+    args = redact_pii.parse_args(["--model", "m", "--classes", "NAME, KEY,PASSWORD"])
+    assert args.detector == "learned" and args.classes == ("NAME", "KEY", "PASSWORD")
+    assert len(redact_pii.parse_args([]).classes) == 6
+    with pytest.raises(SystemExit):
+        redact_pii.parse_args(["--classes", "SSN"])

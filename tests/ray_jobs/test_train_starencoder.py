@@ -92,8 +92,12 @@ def test_pretrain_finetune_and_redact_with_the_model(ray_cluster, training_input
         ]
     )
     evaluation = json.loads((ner / "evaluation.json").read_text())
-    assert set(evaluation) >= {"baseline", "ner", "ner+regex"}
+    systems = {"baseline", "ner", "ner+post", "ner+post+regex", "learned"}
+    assert set(evaluation) >= systems and evaluation["learned_system"] == "learned"
     assert set(evaluation["ner"]["overlap"]) >= {"KEY", "PASSWORD", "ALL"}
+    assert set(evaluation["criterion"]["classes"]) == {"KEY", "PASSWORD", "EMAIL", "IP_ADDRESS"}
+    task = json.loads((ner / "model" / "pii_task.json").read_text())
+    assert set(task["learned"]["verify"]) == {"KEY", "PASSWORD"}  # calibrated on validation
 
     out = tmp_path / "redacted"
     report = redact_pii.run(
@@ -110,8 +114,20 @@ def test_pretrain_finetune_and_redact_with_the_model(ray_cluster, training_input
             ]
         )
     )
-    assert report["detector"] == "ner+regex" and report["files"] == rows
+    assert report["detector"] == "learned" and report["files"] == rows
     assert report["status"].get("error", 0) == 0
     table = pads.dataset(str(out / "data"), format="parquet", partitioning="hive").to_table()
     assert table.num_rows == rows
     assert report["spans"]["EMAIL"] >= 1 and report["spans"]["IP_ADDRESS"] >= 2
+
+
+def test_criterion_needs_a_strict_win_on_secrets():
+    def f1s(**values):
+        return {label: {"f1": f1} for label, f1 in values.items()}
+
+    baseline = f1s(KEY=0.9, PASSWORD=0.5, EMAIL=1.0, IP_ADDRESS=0.98)
+    better = f1s(KEY=0.95, PASSWORD=0.6, EMAIL=1.0, IP_ADDRESS=0.98)
+    assert train_pii_ner.criterion(baseline, better)["holds"]
+    tied = f1s(KEY=0.9, PASSWORD=0.6, EMAIL=1.0, IP_ADDRESS=0.99)
+    verdict = train_pii_ner.criterion(baseline, tied)
+    assert not verdict["holds"] and verdict["summary"] == "criterion fails on KEY"

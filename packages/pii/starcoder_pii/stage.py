@@ -31,15 +31,17 @@ PASSED_THROUGH = "pii_passed"  # transient: rows of an earlier run, for the repo
 REDACTED, CLEAN, PASSED = "redacted", "clean", "already_redacted"
 FALLBACK = "baseline_fallback"  # NER failed or file too large: baseline spans used
 BASELINE, NER, COMBINED, ENSEMBLE = "baseline", "ner", "ner+regex", "ensemble"
-DETECTORS = (BASELINE, NER, COMBINED, ENSEMBLE)
+LEARNED = "learned"
+DETECTORS = (BASELINE, NER, COMBINED, ENSEMBLE, LEARNED)
 
 
 @dataclass(frozen=True, kw_only=True)
 class RedactorConfig:
     # baseline | ner | ner+regex (StarCoder's final pipeline) | ensemble (ner+regex, and the
-    # baseline's keys and passwords added to the model's)
-    detector: str = COMBINED
-    model_dir: str | None = None  # the NER model (ner, ner+regex)
+    # baseline's keys and passwords added to the model's) | learned (the baseline's secrets
+    # verified by the model plus its post-processed spans, thresholds from pii_task.json)
+    detector: str = LEARNED
+    model_dir: str | None = None  # the NER model (all but baseline)
     device: str = "auto"
     ner_batch_size: int = 16  # windows per forward pass
     max_ner_chars: int = 1_000_000  # larger files get the baseline only
@@ -71,6 +73,10 @@ def build_detector(config: RedactorConfig):
     ner = NerDetector(config.model_dir, ner_config)
     if config.detector == NER:
         return ner, baseline
+    if config.detector == LEARNED:
+        from .learned import LearnedDetector, read_learned_config
+
+        return LearnedDetector(ner, baseline, read_learned_config(config.model_dir)), baseline
     union = (KEY, PASSWORD) if config.detector == ENSEMBLE else ()
     return CombinedDetector(ner, baseline, union_classes=union), baseline
 

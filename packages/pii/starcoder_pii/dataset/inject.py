@@ -82,6 +82,23 @@ def repo_split(repo: str, test_fraction: float, seed: int = 0) -> str:
     return "test" if int.from_bytes(digest[:8], "big") / 2**64 < test_fraction else "train"
 
 
+def carve_validation(
+    files: Iterable[LabelledFile], fraction: float = 0.15, seed: int = 0
+) -> tuple[list[LabelledFile], list[LabelledFile]]:
+    """``(train, validation)``: the train files, a ``fraction`` of their repos set aside.
+
+    Thresholds of the learned system are picked on the validation repos, which
+    neither the model's training windows nor the held-out test repos contain.
+    The hash is salted apart from :func:`repo_split`'s, so the test split stays as built.
+    """
+    train, validation = [], []
+    for f in files:
+        digest = hashlib.sha256(f"validation:{seed}:{f.repo}".encode()).digest()
+        chosen = int.from_bytes(digest[:8], "big") / 2**64 < fraction
+        (validation if chosen else train).append(f)
+    return train, validation
+
+
 def fill_template(
     template: str, comment: str, faker: PiiFaker, rng: random.Random
 ) -> tuple[str, list[tuple[int, int, str]]]:

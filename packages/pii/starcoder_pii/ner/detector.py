@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..spans import PiiSpan, resolve_overlaps, span_at
 from .data import encode_file
-from .windows import WindowConfig, decode_spans, plan_windows, snap_to_word
+from .postprocess import PostprocessConfig, postprocess
+from .windows import LABEL_IDS, OUTSIDE, WindowConfig, decode_spans, plan_windows, snap_to_word
 
 # Shortest value reported per class: a model's one- or two-character "keys" are
 # noise (real keys are long; StarCoder's baseline had the same floor for keys).
@@ -23,6 +24,41 @@ class NerConfig:
     batch_size: int = 16  # windows per forward pass
     device: str = "auto"  # "cuda" when available, else "cpu"
     max_chars: int = 1_000_000  # larger files: the caller falls back to the baseline
+    # StarCoder's rules on the model's spans (section 4.4); None: the raw predictions.
+    postprocess: PostprocessConfig | None = PostprocessConfig()
+
+
+@dataclass(frozen=True)
+class NerOutput:
+    """The model's view of one file: its spans (before post-processing) and tag probabilities.
+
+    ``probs[i]`` is the distribution over :data:`LABELS` of token ``i``, whose
+    characters are ``offsets[i]``; a combination with the baseline asks it how
+    likely a candidate span is to be PII at all (:meth:`pii_probability`).
+    """
+
+    spans: tuple[PiiSpan, ...]
+    offsets: np.ndarray  # (tokens, 2): character [start, end) of each token
+    probs: np.ndarray  # (tokens, labels)
+
+    def pii_probability(self, start: int, end: int) -> float:
+        """Mean over the tokens overlapping ``[start, end)`` of 1 - P(O); 0.0 if none."""
+        rows = self._rows(start, end)
+        if not len(rows):
+            return 0.0
+        return float(1.0 - self.probs[rows, LABEL_IDS[OUTSIDE]].mean())
+
+    def class_probability(self, start: int, end: int, label: str) -> float:
+        """Mean over the tokens overlapping ``[start, end)`` of P(B-label) + P(I-label)."""
+        rows = self._rows(start, end)
+        if not len(rows):
+            return 0.0
+        columns = [LABEL_IDS[f"B-{label}"], LABEL_IDS[f"I-{label}"]]
+        return float(self.probs[np.ix_(rows, columns)].sum(1).mean())
+
+    def _rows(self, start: int, end: int) -> np.ndarray:
+        a, b = self.offsets[:, 0], self.offsets[:, 1]
+        return np.flatnonzero((a < end) & (start < b) & (a < b))
 
 
 class NerDetector:
@@ -57,30 +93,46 @@ class NerDetector:
         return self.detect_batch([text], [path])[0]
 
     def detect_batch(self, texts: list[str], paths: list[str] | None = None) -> list[list[PiiSpan]]:
+        """Each file's spans, post-processed unless ``config.postprocess`` is None."""
+        outputs = self.analyse_batch(texts, paths)
+        if self.config.postprocess is None:
+            return [list(out.spans) for out in outputs]
+        return [postprocess(list(out.spans), self.config.postprocess) for out in outputs]
+
+    def analyse_batch(self, texts: list[str], paths: list[str] | None = None) -> list[NerOutput]:
+        """Spans (not post-processed) and per-token tag probabilities of each file."""
         encoded = [encode_file(self.tokenizer, text) for text in texts]
         jobs = []  # (file index, window, ids)
         for index, (ids, _) in enumerate(encoded):
             for window in plan_windows(len(ids), self.config.windows):
                 jobs.append((index, window, ids[window.start : window.end]))
-        predictions = [np.zeros(len(ids), np.int64) for ids, _ in encoded]
+        n_labels = self.model.config.num_labels
+        probs = [np.zeros((len(ids), n_labels), np.float32) for ids, _ in encoded]
         for lo in range(0, len(jobs), self.config.batch_size):
             chunk = jobs[lo : lo + self.config.batch_size]
-            for (index, window, _), tags in zip(chunk, self._predict(chunk), strict=True):
+            for (index, window, _), window_probs in zip(chunk, self._predict(chunk), strict=True):
                 keep = slice(window.keep_start - window.start, window.keep_end - window.start)
-                predictions[index][window.keep_start : window.keep_end] = tags[keep]
-        return [
-            self._finish(text, decode_spans(text, offsets, predictions[i]))
-            for i, (text, (_, offsets)) in enumerate(zip(texts, encoded, strict=True))
-        ]
+                probs[index][window.keep_start : window.keep_end] = window_probs[keep]
+        outputs = []
+        for text, (_, offsets), file_probs in zip(texts, encoded, probs, strict=True):
+            spans = decode_spans(text, offsets, file_probs.argmax(-1))
+            output = NerOutput((), np.asarray(offsets, np.int64).reshape(-1, 2), file_probs)
+            outputs.append(replace(output, spans=tuple(self._finish(text, spans, output))))
+        return outputs
 
-    def _finish(self, text: str, spans: list[PiiSpan]) -> list[PiiSpan]:
-        """Drop spans shorter than their class's floor, widen the rest to whole values."""
+    def _finish(self, text: str, spans: list[PiiSpan], output: NerOutput) -> list[PiiSpan]:
+        """Drop spans shorter than their class's floor, widen the rest to whole values.
+
+        Each span's ``score`` is the model's mean probability of its class over its tokens.
+        """
         floor = dict(self.config.min_chars)
         kept = []
         for span in spans:
             if len(span.value) >= floor.get(span.label, 1):
                 start, end = snap_to_word(text, span.start, span.end, span.label)
-                kept.append(span_at(text, start, end, span.label, span.source))
+                score = output.class_probability(start, end, span.label)
+                span = span_at(text, start, end, span.label, span.source)
+                kept.append(replace(span, score=score))
         return resolve_overlaps(kept)
 
     def _predict(self, chunk) -> list[np.ndarray]:
@@ -98,8 +150,8 @@ class NerDetector:
                 input_ids=torch.from_numpy(input_ids).to(self.device),
                 attention_mask=torch.from_numpy(mask).to(self.device),
             ).logits
-        tags = logits.argmax(-1).cpu().numpy()
-        return [tags[row, 1 : len(ids) + 1] for row, (_, _, ids) in enumerate(chunk)]
+        probs = torch.softmax(logits.float(), -1).cpu().numpy()
+        return [probs[row, 1 : len(ids) + 1] for row, (_, _, ids) in enumerate(chunk)]
 
 
 def read_window_config(model_dir: str | Path) -> WindowConfig:

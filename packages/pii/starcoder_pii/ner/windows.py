@@ -154,13 +154,15 @@ def _merge_fragments(text: str, spans: list[list]) -> list[list]:
 
     Two spans of the same class merge when the characters between them are at
     most three and hold no whitespace, quote or bracket, or, for a KEY, are one
-    line break (the lines of a PEM block).
+    line break (the lines of a PEM block), or, for a NAME, are one space (a model
+    that tags "Jane" and "Doe" as two names means one: StarCoder's names have a space).
     """
     merged: list[list] = []
     for span in spans:
         if merged and merged[-1][2] == span[2]:
             gap = text[merged[-1][1] : span[0]]
-            if not gap or _GAP.fullmatch(gap) or (span[2] == "KEY" and gap == "\n"):
+            joined = (span[2] == "KEY" and gap == "\n") or (span[2] == "NAME" and gap == " ")
+            if not gap or _GAP.fullmatch(gap) or joined:
                 merged[-1][1] = span[1]
                 continue
         merged.append(list(span))

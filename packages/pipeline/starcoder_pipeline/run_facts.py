@@ -1,0 +1,424 @@
+"""What a pipeline run produced, read back from its artifacts into typed facts.
+
+The model card and the run summary both describe a run; both read it through
+:func:`collect_card_facts`, which turns each stage's report (curation,
+redaction, tokenizer, training, evaluation, index) into a frozen,
+JSON-serialisable dataclass. A stage that did not run gives ``None``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .layout import RunLayout
+
+NO_LICENSE = "(none found)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Count:
+    """Files and bytes of one named group (a license, a language, a drop reason, ...)."""
+
+    name: str
+    files: int
+    bytes: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class LicenseFacts:
+    """The license column of the Parquet the model trained on."""
+
+    data_dir: str
+    redacted: bool  # the PII-redacted copy, not the curated one
+    files: int
+    bytes: int  # original file sizes (the ``size`` column)
+    licenses: tuple[Count, ...]  # largest first
+
+
+@dataclass(frozen=True, kw_only=True)
+class CurationFacts:
+    """``curated/report.json``: what came in, what was kept and why the rest was dropped."""
+
+    sources: tuple[str, ...]  # "kind:location" as given to curate.py
+    license_policy: str | None
+    allowed_licenses: tuple[str, ...]
+    optout_entries: int
+    total_in: Count
+    kept: Count
+    dropped: Count
+    stages: tuple[Count, ...]  # files dropped by each stage, in pipeline order
+    reasons: tuple[Count, ...]  # "<stage>:<reason>", in pipeline order
+    languages: tuple[Count, ...]  # kept files per language, largest first
+    seconds: float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PiiFacts:
+    """``redacted/report.json``: files per status and replaced spans per class."""
+
+    detector: str
+    model: str | None
+    files: int
+    bytes: int
+    status: dict[str, int]
+    spans: dict[str, int]
+    files_with_pii: int
+    errors: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenizerFacts:
+    vocab_size: int
+    tokens_per_byte: float | None  # on held-out files
+    train_documents: int | None
+    train_bytes: int | None
+    tokens_per_byte_by_language: dict[str, float]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingFacts:
+    """``pretrain/``: model shape, parameter count and what the run did."""
+
+    preset: str | None
+    layers: int | None
+    hidden_size: int | None
+    heads: int | None
+    kv_heads: int | None
+    multi_query: bool | None
+    context_length: int | None  # positions the model has
+    seq_len: int | None  # sequence length it was trained at
+    vocab_size: int | None
+    parameters: int | None
+    steps: int | None
+    tokens_seen: int | None
+    global_batch_tokens: int | None
+    final_loss: float | None
+    final_val_loss: float | None
+    unigram_entropy: float | None  # of the training tokens: the loss of a frequency table
+    wall_s: float | None
+    tokens_per_s: float | None
+    workers: int | None
+    use_gpu: bool | None
+    precision: str | None
+    zero_stage: int | None
+    optimizer: dict = field(default_factory=dict)
+    init_from: str | None = None
+    fim_rate: float | None = None
+    fim_spm_rate: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvalEntry:
+    """One metric of one task, with the HF ``model-index`` names of its benchmark."""
+
+    task: str
+    dataset_type: str
+    dataset_name: str
+    dataset_config: str | None
+    metric: str  # pass@1, exact_match, perplexity
+    value: float
+    n: int | None  # problems, examples or documents
+    note: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AttributionFacts:
+    """``attribution/manifest.json``: what the membership filter and the search index cover."""
+
+    files: int
+    text_bytes: int
+    ngrams: int
+    distinct_ngrams: int
+    ngram_width: int
+    ngram_stride: int
+    false_positive_rate: float
+    min_chain: int
+    sources: tuple[str, ...]
+    search_backend: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelCardFacts:
+    """Everything the card says, read from a run's artifacts (``None``: the stage did not run)."""
+
+    model_name: str
+    weights_license: str
+    model_dir: str
+    attribution_dir: str
+    data: LicenseFacts | None
+    curation: CurationFacts | None
+    pii: PiiFacts | None
+    tokenizer: TokenizerFacts | None
+    training: TrainingFacts | None
+    evaluation: tuple[EvalEntry, ...] | None
+    attribution: AttributionFacts | None
+
+
+def collect_card_facts(
+    layout: RunLayout, *, weights_license: str = "bigcode-openrail-m", model_name: str | None = None
+) -> ModelCardFacts:
+    """Read every artifact of ``layout`` that exists; a missing one leaves its section ``None``."""
+    training = _training_facts(layout)
+    if model_name is None:
+        preset = training.preset if training else None
+        model_name = f"starcoder-ray-{preset}" if preset else "starcoder-ray"
+    return ModelCardFacts(
+        model_name=model_name,
+        weights_license=weights_license,
+        model_dir=str(layout.model),
+        attribution_dir=str(layout.attribution),
+        data=_license_facts(layout),
+        curation=_curation_facts(_read_json(layout.curated / "report.json")),
+        pii=_pii_facts(_read_json(layout.redacted / "report.json")),
+        tokenizer=_tokenizer_facts(_read_json(layout.tokenizer / "tokenizer_report.json")),
+        training=training,
+        evaluation=_eval_facts(_read_json(layout.eval / "summary.json")),
+        attribution=_attribution_facts(_read_json(layout.attribution / "manifest.json")),
+    )
+
+
+def _read_json(path: Path):
+    """The parsed file, or ``None`` when it is missing; a broken one names its path."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not valid JSON: {error}") from error
+
+
+def _count(name: str, raw: dict | None) -> Count:
+    raw = raw or {}
+    return Count(name=name, files=int(raw.get("files", 0)), bytes=int(raw.get("bytes", 0)))
+
+
+def _license_facts(layout: RunLayout) -> LicenseFacts | None:
+    """Files and bytes per license, reading only the ``license`` and ``size`` columns."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    candidates = [layout.training_data, layout.curated / "data"]
+    found = [d for d in candidates if d.is_dir() and any(d.rglob("*.parquet"))]
+    if not found:
+        return None
+    data_dir = found[0]
+    dataset = ds.dataset(data_dir, format="parquet", partitioning="hive")
+    table = dataset.to_table(columns=["license", "size"])
+    table = table.set_column(0, "license", pc.fill_null(table["license"], NO_LICENSE))
+    grouped = table.group_by("license").aggregate([("size", "sum"), ("size", "count")])
+    licenses = sorted(
+        (
+            Count(name=row["license"], files=row["size_count"], bytes=row["size_sum"] or 0)
+            for row in grouped.to_pylist()
+        ),
+        key=lambda c: (-c.bytes, -c.files, c.name),
+    )
+    return LicenseFacts(
+        data_dir=str(data_dir),
+        redacted=data_dir == layout.training_data,
+        files=sum(c.files for c in licenses),
+        bytes=sum(c.bytes for c in licenses),
+        licenses=tuple(licenses),
+    )
+
+
+def _source_text(source: dict) -> str:
+    kind, location = source.get("kind", "?"), source.get("location") or ""
+    return f"{kind}:{location}" if location else kind
+
+
+def _curation_facts(report: dict | None) -> CurationFacts | None:
+    if report is None:
+        return None
+    config = report.get("config", {})
+    totals = report.get("totals", {})
+    stages = report.get("stages", {})
+    reasons = [
+        _count(reason, counts)
+        for stage in stages.values()
+        for reason, counts in stage.get("reasons", {}).items()
+    ]
+    languages = [
+        _count(name, lang.get("kept")) for name, lang in report.get("languages", {}).items()
+    ]
+    return CurationFacts(
+        sources=tuple(_source_text(s) for s in config.get("sources", [])),
+        license_policy=config.get("license", {}).get("policy"),
+        allowed_licenses=tuple(config.get("license", {}).get("allowed", [])),
+        optout_entries=len(config.get("optout", {}).get("entries", [])),
+        total_in=_count("in", totals.get("in")),
+        kept=_count("kept", totals.get("kept")),
+        dropped=_count("dropped", totals.get("dropped")),
+        stages=tuple(_count(name, stage.get("dropped")) for name, stage in stages.items()),
+        reasons=tuple(reasons),
+        languages=tuple(
+            sorted((c for c in languages if c.files), key=lambda c: (-c.bytes, c.name))
+        ),
+        seconds=report.get("seconds"),
+    )
+
+
+def _items(report: dict, key: str) -> list[tuple[str, dict]]:
+    return list((report.get(key) or {}).items())
+
+
+def _pii_facts(report: dict | None) -> PiiFacts | None:
+    if report is None:
+        return None
+    return PiiFacts(
+        detector=str(report.get("detector", "unknown")),
+        model=report.get("model"),
+        files=int(report.get("files", 0)),
+        bytes=int(report.get("bytes", 0)),
+        status={k: int(v) for k, v in report.get("status", {}).items()},
+        spans={k: int(v) for k, v in report.get("spans", {}).items()},
+        files_with_pii=int(report.get("files_with_pii", 0)),
+        errors=len(report.get("errors", {})),
+    )
+
+
+def _tokenizer_facts(report: dict | None) -> TokenizerFacts | None:
+    if report is None:
+        return None
+    return TokenizerFacts(
+        vocab_size=int(report["vocab_size"]),
+        tokens_per_byte=report.get("eval", {}).get("tokens_per_byte"),
+        train_documents=report.get("train", {}).get("documents"),
+        train_bytes=report.get("train", {}).get("bytes"),
+        tokens_per_byte_by_language=dict(report.get("tokens_per_byte", {})),
+    )
+
+
+def parameter_count(model_dir: Path, config: dict | None) -> int | None:
+    """Parameters in the safetensors headers (no weights read), else computed from the config."""
+    files = sorted(model_dir.glob("*.safetensors"))
+    if files:
+        return sum(_safetensors_parameters(path) for path in files)
+    if config and config.get("model_type") == "gpt_bigcode":
+        from starcoder_model.sizing import parameter_count as from_config
+        from transformers import GPTBigCodeConfig
+
+        return from_config(GPTBigCodeConfig.from_dict(config))
+    return None
+
+
+def _safetensors_parameters(path: Path) -> int:
+    # Format: 8-byte little-endian header length, then a JSON header of {name: {shape, ...}}.
+    with open(path, "rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        header = json.loads(handle.read(length))
+    return sum(math.prod(t["shape"]) for name, t in header.items() if name != "__metadata__")
+
+
+def _training_facts(layout: RunLayout) -> TrainingFacts | None:
+    model = _read_json(layout.model / "config.json")
+    train = _read_json(layout.pretrain / "train_config.json")
+    summary = _read_json(layout.pretrain / "summary.json")
+    if model is None and train is None and summary is None:
+        return None
+    model, train, summary = model or {}, train or {}, summary or {}
+    fim = (_read_json(layout.tokens / "manifest.json") or {}).get("config", {})
+    multi_query = model.get("multi_query")
+    heads = model.get("n_head")
+    return TrainingFacts(
+        preset=train.get("preset"),
+        layers=model.get("n_layer"),
+        hidden_size=model.get("n_embd"),
+        heads=heads,
+        kv_heads=(1 if multi_query else heads) if heads is not None else None,
+        multi_query=multi_query,
+        context_length=model.get("n_positions"),
+        seq_len=train.get("seq_len"),
+        vocab_size=model.get("vocab_size"),
+        parameters=parameter_count(layout.model, model) if layout.model.is_dir() else None,
+        steps=summary.get("steps", train.get("max_steps")),
+        tokens_seen=summary.get("tokens_seen"),
+        global_batch_tokens=train.get("global_batch_tokens"),
+        final_loss=summary.get("final_loss"),
+        final_val_loss=summary.get("final_val_loss"),
+        unigram_entropy=summary.get("unigram_entropy"),
+        wall_s=summary.get("wall_s"),
+        tokens_per_s=summary.get("tokens_per_s"),
+        workers=train.get("num_workers"),
+        use_gpu=train.get("use_gpu"),
+        precision=train.get("precision"),
+        zero_stage=train.get("zero_stage"),
+        optimizer=dict(train.get("optimizer") or {}),
+        init_from=train.get("init_from"),
+        fim_rate=fim.get("fim_rate"),
+        fim_spm_rate=fim.get("fim_spm_rate"),
+    )
+
+
+# StarCoder's card names these benchmarks so (HF dataset ids where one exists).
+_MULTIPLE_LANGUAGES = {"cpp": "C++", "java": "Java", "cs": "C#", "py": "Python"}
+
+
+def _benchmark(task: str) -> tuple[str, str, str | None]:
+    """``(dataset type, dataset name, dataset config)`` of a task for ``model-index``."""
+    if task == "humaneval":
+        return "openai_humaneval", "HumanEval", None
+    if task == "mbpp":
+        return "mbpp", "MBPP (MultiPL-E reworded)", None
+    if task.startswith("multiple-"):
+        language = task.removeprefix("multiple-")
+        name = _MULTIPLE_LANGUAGES.get(language, language)
+        return "nuprl/MultiPL-E", f"MultiPL-HumanEval ({name})", f"humaneval-{language}"
+    if task == "fim-single-line":
+        return "openai_humaneval", "HumanEval single-line infilling", None
+    return task, task, None
+
+
+def _eval_entries(result: dict) -> list[EvalEntry]:
+    task = result.get("task", "unknown")
+    dataset_type, dataset_name, dataset_config = _benchmark(task)
+    common = dict(task=task, dataset_type=dataset_type, dataset_name=dataset_name)
+    if "pass_at_k" in result:
+        note = ", ".join(f"{k} {v}" for k, v in sorted(result.get("statuses", {}).items()))
+        if result.get("skipped"):
+            note += f"; {len(result['skipped'])} skipped"
+        return [
+            EvalEntry(**common, dataset_config=dataset_config, metric=metric, value=float(value),
+                      n=result.get("problems"), note=note)
+            for metric, value in result["pass_at_k"].items()
+        ]  # fmt: skip
+    if "exact_match" in result:
+        return [
+            EvalEntry(**common, dataset_config=dataset_config, metric="exact_match",
+                      value=float(result["exact_match"]), n=result.get("examples"), note="")
+        ]  # fmt: skip
+    held_out = Path(str(result.get("held_out", ""))).name or "held-out files"
+    return [
+        EvalEntry(task=task, dataset_type="local", dataset_name=f"{held_out} ({language})",
+                  dataset_config=language, metric="perplexity", value=float(figures["perplexity"]),
+                  n=figures.get("documents"), note=f"{figures.get('tokens', 0):,} tokens")
+        for language, figures in sorted(result.get("languages", {}).items())
+    ]  # fmt: skip
+
+
+def _eval_facts(summary: list | None) -> tuple[EvalEntry, ...] | None:
+    if summary is None:
+        return None
+    return tuple(entry for result in summary for entry in _eval_entries(result))
+
+
+def _attribution_facts(manifest: dict | None) -> AttributionFacts | None:
+    if manifest is None:
+        return None
+    membership = manifest.get("membership", {})
+    return AttributionFacts(
+        files=int(manifest.get("files", 0)),
+        text_bytes=int(manifest.get("text_bytes", 0)),
+        ngrams=int(manifest.get("ngrams", 0)),
+        distinct_ngrams=int(manifest.get("distinct_ngrams", 0)),
+        ngram_width=int(membership.get("width", 0)),
+        ngram_stride=int(membership.get("stride", 0)),
+        false_positive_rate=float(membership.get("false_positive_rate", 0.0)),
+        min_chain=int(membership.get("min_chain", 0)),
+        sources=tuple(manifest.get("sources", [])),
+        search_backend=str(manifest.get("search_backend", "tantivy")),
+    )
