@@ -10,9 +10,13 @@ to the same cluster, the way a remote cluster is driven.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
 import sys
 import sysconfig
+import threading
 from pathlib import Path
 
 import httpx
@@ -52,32 +56,66 @@ def _argv(repos: Path, output: Path, *extra: str) -> list[str]:
     return ["--preset", "micro", "--source", f"directory:{repos}", "--output", str(output), *extra]
 
 
+PIPELINE = Path(pipeline.__file__).resolve()
+
+
+def _env(ray_cluster) -> dict:
+    """The pipeline runs as its own driver on the session's cluster (not a second one)."""
+    return {**os.environ, "RAY_ADDRESS": ray_cluster.get_runtime_context().gcs_address}
+
+
+def _run(ray_cluster, argv: list[str]) -> dict:
+    """One pipeline run that stops after its summary; returns the summary."""
+    done = subprocess.run(
+        [sys.executable, str(PIPELINE), *argv, "--no-serve"],
+        env=_env(ray_cluster),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    output = Path(argv[argv.index("--output") + 1])
+    return json.loads((output / "pipeline" / "summary.json").read_text())
+
+
 @pytest.fixture(scope="module")
 def first_run(ray_cluster, repos, tmp_path_factory):
+    """The first run, serving at the end; stopped (SIGTERM, as `ray job stop` does) after use."""
     output = tmp_path_factory.mktemp("pipeline")
     ports = ["--port", str(_free_port()), "--playground-port", str(_free_port())]
-    result = pipeline.run_pipeline(_argv(repos, output, "--no-browser", *ports))
+    argv = [sys.executable, str(PIPELINE), *_argv(repos, output, "--no-browser", *ports)]
+    process = subprocess.Popen(
+        argv, env=_env(ray_cluster), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines = []
     try:
-        yield output, result
+        for line in process.stdout:  # the last line before it blocks says it is serving
+            lines.append(line)
+            if line.startswith("serving until"):
+                break
+        assert process.poll() is None, "".join(lines[-100:])
+        # keep draining its output, or a full pipe would block the server's logging
+        threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+        summary = json.loads((output / "pipeline" / "summary.json").read_text())
+        yield output, summary, process
     finally:
-        _stop_serving(result)
+        _stop_serving(process)
 
 
-def _stop_serving(result) -> None:
-    """Free the replica's CPU for the jobs of the later tests (2 CPUs in all)."""
-    if result.services is not None:
-        result.services.close()
-        result.services = None
+def _stop_serving(process) -> None:
+    """Stop the API and the playground; frees the replica's CPU for the later tests."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
 
 
 @pytest.mark.integration
 def test_the_pipeline_runs_every_stage_and_serves_the_model(first_run):
-    output, result = first_run
-    assert [(o.stage, o.action) for o in result.outcomes] == [
+    output, summary, process = first_run
+    assert [(o["stage"], o["action"]) for o in summary["stages"]] == [
         (stage, "ran")
         for stage in ("curate", "redact", "tokenizer", "tokens", "pretrain", "evaluate", "index")
     ]
-    summary = json.loads((output / "pipeline" / "summary.json").read_text())
     assert summary["data"]["kept"]["files"] == sum(map(len, REPOS.values())) + 1
     assert summary["pii"]["spans"]["EMAIL"] >= 1
     assert Path(summary["training"]["loss_curve"]).stat().st_size > 10_000
@@ -99,12 +137,13 @@ def test_the_pipeline_runs_every_stage_and_serves_the_model(first_run):
     choice = response.json()["choices"][0]
     assert choice["text"] and "member" in choice["attribution"]
     assert httpx.get(summary["urls"]["playground"], timeout=30).status_code == 200
-    _stop_serving(result)
+    _stop_serving(process)
+    assert process.returncode == 0
 
 
 @pytest.mark.integration
 def test_the_published_checkpoint_carries_a_model_card(first_run):
-    output, _ = first_run
+    output = first_run[0]
     card = (output / "pretrain" / "model" / "README.md").read_text()
     front = yaml.safe_load(card.split("---")[1])
     assert front["license"] == "other" and front["license_name"] == "bigcode-openrail-m"
@@ -115,18 +154,20 @@ def test_the_published_checkpoint_carries_a_model_card(first_run):
 
 
 @pytest.mark.integration
-def test_a_rerun_skips_every_stage_and_a_forced_stage_reruns_downstream(first_run, repos):
-    output, first = first_run
-    again = pipeline.run_pipeline(_argv(repos, output, "--no-serve"))
-    assert {o.action for o in again.outcomes} == {"skipped"}
-    assert again.summary["evaluation"] == first.summary["evaluation"]
-    forced = pipeline.run_pipeline(_argv(repos, output, "--no-serve", "--force", "evaluate"))
-    assert [o.stage for o in forced.outcomes if o.action == "ran"] == ["evaluate"]
+def test_a_rerun_skips_every_stage_and_a_forced_stage_reruns_downstream(
+    first_run, repos, ray_cluster
+):
+    output, first, _ = first_run
+    again = _run(ray_cluster, _argv(repos, output))
+    assert {o["action"] for o in again["stages"]} == {"skipped"}
+    assert again["evaluation"] == first["evaluation"]
+    forced = _run(ray_cluster, _argv(repos, output, "--force", "evaluate"))
+    assert [o["stage"] for o in forced["stages"] if o["action"] == "ran"] == ["evaluate"]
 
 
 @pytest.mark.integration
 def test_stages_submitted_as_ray_jobs_decide_on_the_cluster(first_run, repos, ray_cluster):
-    output, _ = first_run
+    output = first_run[0]
     import ray._private.worker as ray_worker
 
     before = json.loads((output / "pipeline" / "stages" / "index.json").read_text())
