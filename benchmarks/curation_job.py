@@ -67,6 +67,9 @@ def run_job(repos: int, cpus: int, output: Path) -> dict:
         raise RuntimeError(f"curation failed:\n{stderr.decode()[-3000:]}")
     report = json.loads((output / "report.json").read_text())
     mb = report["totals"]["in"]["bytes"] / 1e6
+    # Files over 1 MB are counted in but never read: bytes processed leave them out.
+    too_large = report["stages"].get("read", {}).get("reasons", {}).get("read:too_large", {})
+    processed = mb - too_large.get("bytes", 0) / 1e6
     return {
         "repos": repos,
         "cpus": cpus,
@@ -75,6 +78,8 @@ def run_job(repos: int, cpus: int, output: Path) -> dict:
         "kept_mb": round(report["totals"]["kept"]["bytes"] / 1e6, 1),
         "seconds": round(seconds, 1),
         "mb_per_s": round(mb / seconds, 2),
+        "processed_mb": round(processed, 1),
+        "processed_mb_per_s_per_core": round(processed / seconds / cpus, 2),
         "peak_memory_gb": round(peak / 2**30, 2),
     }
 

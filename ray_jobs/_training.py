@@ -42,6 +42,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         "override a TrainConfig field, e.g. --set max_steps=500 "
         "--set lr=1e-3 --set zero_stage=3 (repeatable)",
     )
+    parser.add_argument(
+        "--language-weights",
+        default=None,
+        help="JSON file of language -> sampling weight (each language's share of the draws); "
+        "languages it does not name are not sampled",
+    )
     parser.add_argument("--address", default=None, help="Ray cluster address")
     parser.add_argument(
         "--overwrite",
@@ -50,11 +56,14 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """``--set`` pairs into :class:`TrainConfig` (and optimizer) overrides."""
+def parse_overrides(pairs: list[str], language_weights: str | None = None) -> dict[str, Any]:
+    """``--set`` pairs (and ``--language-weights``) into :class:`TrainConfig` overrides."""
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     known |= {f.name for f in dataclasses.fields(OptimizerConfig)}
-    return parse_field_overrides(pairs, known - {"optimizer"})
+    overrides = parse_field_overrides(pairs, known - {"optimizer"})
+    if language_weights is not None:
+        overrides["language_weights"] = str(Path(language_weights).resolve())
+    return overrides
 
 
 def parse_field_overrides(pairs: list[str], known: set[str]) -> dict[str, Any]:

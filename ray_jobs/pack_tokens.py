@@ -4,13 +4,16 @@
         --output outputs/tokens --seq-len 512
     python ray_jobs/pack_tokens.py --preset full --languages python,c --address auto
 
-Each file gets StarCoder's metadata and FIM from its own seeded generator
-and is tokenised on Ray Data (the tokenizer parsed once per worker); the documents are
+Each file gets StarCoder's metadata from its own seeded generator and is
+tokenised on Ray Data (the tokenizer parsed once per worker); the documents are
 sorted on a seeded key and streamed to the driver, which cuts them into
-``seq_len`` sequences per split and source kind. Outputs under --output:
-``train/*.npy``, ``val/*.npy`` and ``manifest.json`` (see
-``starcoder_data.tokens.shards``). The same arguments give byte-identical
-shards on every run, whatever the cluster.
+``seq_len`` sequences per split and source kind. Fill-in-the-middle is not
+applied here: training applies it to each packed sample, as StarCoder's
+Megatron-LM did (``pretrain.py --set fim_rate=...``). Outputs under --output:
+``train/*.npy``, ``val/*.npy`` (with each row's language), ``manifest.json``
+and ``held_out/``: the held-out files as curated Parquet, with the identities
+of the training files, for ``evaluate.py --tasks perplexity --held-out``. The
+same arguments give byte-identical shards on every run, whatever the cluster.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from _cluster import init_ray, prepare_output
 from starcoder_data.tokens import (
+    HELD_OUT_DIR,
     PRESETS,
     PackConfig,
     SpecialIds,
@@ -30,6 +36,7 @@ from starcoder_data.tokens import (
     TokenPacker,
     build_manifest,
     format_summary,
+    held_out_rows,
     load_tokenizer,
     token_dtype,
     tokenizer_sha256,
@@ -41,14 +48,13 @@ from starcoder_data.tokens.documents import (
     SORT_KEYS,
     encode_documents,
 )
+from starcoder_data.tokens.held_out import write_train_files
 
 SORT_PARTITION_BYTES = 256 << 20  # Parquet bytes per sort partition (about 1 GiB of ids)
 
 _OVERRIDES = {  # CLI flag -> PackConfig field
     "seq_len": "seq_len",
     "seed": "seed",
-    "fim_rate": "fim_rate",
-    "fim_spm_rate": "fim_spm_rate",
     "metadata_rate": "metadata_rate",
     "val_fraction": "val_fraction",
 }
@@ -62,8 +68,6 @@ def parse_args(argv: list[str] | None) -> tuple[PackConfig, argparse.Namespace]:
     parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
     parser.add_argument("--seq-len", type=int, help="tokens per sequence (tiny 512, full 8192)")
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--fim-rate", type=float, help="share of documents in FIM form (0.5)")
-    parser.add_argument("--fim-spm-rate", type=float, help="share of FIM documents in SPM (0.5)")
     parser.add_argument("--metadata-rate", type=float, help="rate of each metadata part (0.2)")
     parser.add_argument("--val-fraction", type=float, help="share of files held out (0.01)")
     parser.add_argument("--languages", help="comma-separated languages (default: all)")
@@ -134,6 +138,29 @@ def sort_boundaries(paths: list[str]) -> list[int]:
     return [i * ORDER_KEY_RANGE // partitions for i in range(1, partitions)]
 
 
+def write_held_out(paths: list[str], config: PackConfig, folder: Path, names, contents) -> dict:
+    """The held-out files as curated Parquet, by language, and the training files' identities.
+
+    The held-out share (``--val-fraction``, 1%) is gathered on the driver and
+    written sorted on (language, repo, path), so reruns give the same bytes.
+    """
+    import ray
+
+    write_train_files(folder, names, contents)
+    held = ray.data.read_parquet(paths).map_batches(
+        held_out_rows, fn_kwargs={"fraction": config.val_fraction}, batch_format="pyarrow"
+    )
+    batches = [b for b in held.iter_batches(batch_format="pyarrow", batch_size=None) if b.num_rows]
+    if not batches:
+        return {"dir": HELD_OUT_DIR, "files": 0, "training_files": len(names)}
+    table = pa.concat_tables(batches, promote_options="default")
+    table = table.sort_by([("language", "ascending"), ("repo", "ascending"), ("path", "ascending")])
+    pq.write_to_dataset(
+        table, str(folder), partition_cols=["language"], basename_template="part-{i}.parquet"
+    )
+    return {"dir": HELD_OUT_DIR, "files": table.num_rows, "training_files": len(names)}
+
+
 def run(config: PackConfig, args: argparse.Namespace) -> dict:
     paths = input_paths(args.data, config.languages)
     try:
@@ -155,7 +182,10 @@ def run(config: PackConfig, args: argparse.Namespace) -> dict:
     ):
         packer.add(batch)
     info = {"vocab_size": vocab_size, "tokenizer_sha256": sha256, "special": special}
-    manifest = build_manifest(config, packer.finish(), dtype=dtype, **info)
+    splits = packer.finish()
+    held_out = write_held_out(paths, config, output / HELD_OUT_DIR, *packer.training_files())
+    manifest = build_manifest(config, splits, dtype=dtype, languages=packer.languages, **info)
+    manifest["held_out"] = held_out
     write_manifest(output, manifest)
     seconds = time.perf_counter() - started
 

@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     config = PRETRAIN_PRESETS[args.preset](
         args.tokens or default_output("tokens"), args.output or default_output("pretrain")
-    ).with_overrides(tokenizer_dir=args.tokenizer, **parse_overrides(args.overrides))
+    ).with_overrides(
+        tokenizer_dir=args.tokenizer, **parse_overrides(args.overrides, args.language_weights)
+    )
     return run_training(config, address=args.address, overwrite=args.overwrite)
 
 

@@ -165,6 +165,7 @@ _COMMIT = {
     "sha": "3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c2e4b6d8f0a",
     "html_url": "https://github.com/acme/alpha/commit/3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c2e4b6d8f0a",
     "commit": {"message": "Handle empty input in the scanner before indexing the string"},
+    "license": "MIT",  # the repository's license, as CommitPack records carry it
     "files": [
         {
             "filename": "pkg/scanner.py",

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
 import pytest
 from starcoder_data.benchmark_data import (
+    CUSTOM_TEXT_FIELDS,
     BenchmarkData,
     BenchmarkFetchError,
+    CustomBenchmark,
     MbppProblem,
     fetch_benchmarks,
+    load_custom_benchmark,
     load_humaneval,
 )
 from starcoder_data.decontamination import (
     DecontaminationConfig,
     Decontaminator,
+    benchmark_names,
     decontamination_patterns,
     extract_docstring,
 )
@@ -142,3 +147,108 @@ def test_fetched_mbpp_has_397_problems_with_texts():
     mbpp_patterns = [p for p, b in patterns if b == "mbpp"]
     assert len(mbpp_patterns) == 395  # two MBPP problems share their text
     assert "Write a function to check if all values are same in a dictionary." in mbpp_patterns
+
+
+GSM8K_LINES = [
+    {
+        "question": "Natalia sold clips to 48 of her friends in April, and then she sold half "
+        "as many clips in May. How many clips did Natalia sell altogether in April and May?",
+        "answer": "Natalia sold 48/2 = 24 clips in May. #### 72",
+        "id": 1,
+    },
+    {"question": "Weng earns $12 an hour for babysitting. How much did she earn?", "answer": "10"},
+]
+
+
+def _write_jsonl(path, records) -> str:
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    return str(path)
+
+
+def test_custom_benchmark_reads_the_text_fields_of_every_line(tmp_path):
+    path = _write_jsonl(tmp_path / "GSM8K.jsonl", GSM8K_LINES)
+    benchmark = load_custom_benchmark(path)
+    assert benchmark.name == "gsm8k"
+    assert benchmark.texts == (
+        GSM8K_LINES[0]["question"],
+        GSM8K_LINES[0]["answer"],
+        GSM8K_LINES[1]["question"],
+        "10",
+    )
+    assert CUSTOM_TEXT_FIELDS[0] == "prompt"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{oops", "2: not JSON"),
+        ("[1, 2]", "2: not a JSON object"),
+        ('{"id": 3}', "2: needs string fields"),
+        ('{"prompt": "p", "solution": 42}', "2: needs string fields"),
+    ],
+)
+def test_custom_benchmark_refuses_a_bad_line_by_number(tmp_path, line, message):
+    path = _write_jsonl(tmp_path / "mine.jsonl", [{"prompt": "a prompt"}, line])
+    with pytest.raises(ValueError, match=message):
+        load_custom_benchmark(path)
+
+
+def test_custom_benchmark_names_must_be_plain_and_distinct(tmp_path):
+    with pytest.raises(ValueError, match="name the file"):
+        load_custom_benchmark(_write_jsonl(tmp_path / "my bench.jsonl", [{"text": "t"}]))
+    config = DecontaminationConfig(extra_benchmarks=("/x/apps.jsonl", "/y/DS-1000.jsonl"))
+    assert benchmark_names(config) == ("humaneval", "mbpp", "apps", "ds-1000")
+    assert benchmark_names(DecontaminationConfig()) == ("humaneval", "mbpp")
+    with pytest.raises(ValueError, match="must differ"):
+        benchmark_names(DecontaminationConfig(extra_benchmarks=("/a/mbpp.jsonl",)))
+    with pytest.raises(ValueError, match="must differ"):
+        benchmark_names(DecontaminationConfig(extra_benchmarks=("/a/x.jsonl", "/b/X.jsonl")))
+
+
+def test_each_benchmark_drops_under_its_own_name_with_exact_counts(tmp_path):
+    gsm8k = load_custom_benchmark(_write_jsonl(tmp_path / "gsm8k.jsonl", GSM8K_LINES))
+    apps = CustomBenchmark(name="apps", texts=("  def solve(n): return sum(range(n + 1))  ",))
+    data = BenchmarkData(humaneval=load_humaneval(), mbpp=(MBPP,), custom=(gsm8k, apps))
+    patterns = decontamination_patterns(data, DecontaminationConfig())
+    assert patterns[-4:] == [
+        (GSM8K_LINES[0]["question"], "gsm8k"),
+        (GSM8K_LINES[0]["answer"], "gsm8k"),
+        (GSM8K_LINES[1]["question"], "gsm8k"),
+        ("def solve(n): return sum(range(n + 1))", "apps"),
+    ]  # the answer "10" is under min_pattern_chars
+    humaneval_doc = extract_docstring(load_humaneval()[3].prompt)
+    question = GSM8K_LINES[0]["question"].lower()
+    contents = [
+        f"# {humaneval_doc}\n",
+        "x = 1\n",
+        f'"""{question}"""\n',
+        "def solve(n): return sum(range(n + 1))\n",
+        "WENG EARNS $12 AN HOUR FOR BABYSITTING. HOW MUCH DID SHE EARN?",
+        f"s = '{GSM8K_LINES[0]['answer']}'",
+        "x = 10\n",
+        "",
+    ]
+    reasons = Decontaminator(patterns)(_batch(contents))["drop_reason"].to_pylist()
+    assert reasons == [
+        "decontam:humaneval",
+        None,
+        "decontam:gsm8k",
+        "decontam:apps",
+        "decontam:gsm8k",
+        "decontam:gsm8k",
+        None,
+        None,
+    ]
+    counts = {r: reasons.count(r) for r in set(reasons) - {None}}
+    assert counts == {"decontam:humaneval": 1, "decontam:gsm8k": 3, "decontam:apps": 1}
+    every = decontamination_patterns(data, DecontaminationConfig(min_pattern_chars=0))
+    assert ("10", "gsm8k") in every
+    assert ("10", "gsm8k") not in patterns
+
+
+def test_fetch_loads_custom_files_next_to_the_cached_benchmarks(tmp_path):
+    path = _write_jsonl(tmp_path / "apps.jsonl", [{"prompt": "Read n and print n squared."}])
+    data = fetch_benchmarks(BENCHMARK_CACHE, (path,))
+    assert data.custom == (CustomBenchmark(name="apps", texts=("Read n and print n squared.",)),)
+    assert fetch_benchmarks(BENCHMARK_CACHE).custom == ()

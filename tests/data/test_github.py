@@ -7,16 +7,19 @@ from dataclasses import replace
 
 import pyarrow as pa
 from starcoder_data.github import (
+    CommitLicenseFilter,
     CommitsConfig,
     IssuesConfig,
     change_from_patch,
+    detect_language,
     read_commits,
     read_issues,
     sample_keep,
     strip_email_reply,
     truncate_lines,
 )
-from starcoder_data.schema import FILE_SCHEMA
+from starcoder_data.licenses import LicenseConfig
+from starcoder_data.schema import FILE_SCHEMA, file_table
 
 REPO_URL = "https://api.github.com/repos/octo-org/widgets"
 
@@ -89,10 +92,89 @@ def test_issue_is_formatted_anonymised_truncated_and_freed_of_bots(tmp_path):
     assert len(row["content_hash"]) == 64
 
 
-def test_issue_opened_by_a_bot_is_dropped(tmp_path):
-    record = _issue(1, "Dependency update", _user("renovate[bot]"), LONG_BODY, [])
-    (row,) = _rows(read_issues(_write_lines(tmp_path, "i.jsonl", [record]), IssuesConfig()))
+def test_issue_of_bots_only_is_dropped(tmp_path):
+    only_bots = _issue(
+        1,
+        "Dependency update",
+        _user("renovate[bot]"),
+        LONG_BODY,
+        [{"user": _user("codecov-io"), "body": LONG_BODY}],
+    )
+    (row,) = _rows(read_issues(_write_lines(tmp_path, "i.jsonl", [only_bots]), IssuesConfig()))
     assert (row["drop_reason"], row["content"]) == ("issues:bot", None)
+
+
+def test_issue_opened_by_a_bot_keeps_its_human_events(tmp_path):
+    # bigcode-dataset removes bot events, and the issue only when none is left.
+    record = _issue(
+        2,
+        "Bump lodash from 4.17.15 to 4.17.21",
+        _user("dependabot[bot]"),
+        "Bumps lodash. Release notes and commits follow.",
+        [
+            {"user": _user("carol"), "body": LONG_BODY},
+            {"user": _user("travis-ci"), "body": "Build passed"},
+            {"user": _user("dave"), "body": "Merged, thanks @carol."},
+        ],
+        state="closed",
+    )
+    (row,) = _rows(read_issues(_write_lines(tmp_path, "i.jsonl", [record]), IssuesConfig()))
+    assert row["drop_reason"] is None
+    assert row["content"] == (
+        "<issue_start>Title: Bump lodash from 4.17.15 to 4.17.21\n"
+        f"username_0: {LONG_BODY.strip()}"
+        "<issue_comment>username_1: Merged, thanks @username_0.<issue_closed>"
+    )
+
+
+GERMAN = (
+    "Das Widget stürzt ab, wenn man das Fenster kleiner als zehn Pixel macht. "
+    "Ich habe es mit der neuesten Version unter Linux und Windows ausprobiert, "
+    "und jedes Mal kommt dieselbe Fehlermeldung. Weiß jemand, woran das liegt?"
+)
+JAPANESE = (
+    "ウィンドウを十ピクセル未満に縮小すると、ウィジェットがクラッシュします。"
+    "最新版をLinuxとWindowsの両方で試しましたが、毎回同じエラーが表示されます。"
+    "原因に心当たりのある方はいらっしゃいますか。よろしくお願いします。"
+)
+
+
+def test_non_english_issues_are_removed(tmp_path):
+    def issue(number, body, reply):
+        return _issue(
+            number, "Widget", _user("alice"), body, [{"user": _user("bob"), "body": reply}]
+        )
+
+    records = [
+        issue(1, LONG_BODY, "Confirmed on my machine too."),
+        issue(2, GERMAN, "Bei mir auch, danke für den Bericht."),
+        issue(3, JAPANESE * 2, "私の環境でも再現しました。"),  # 200 characters at least
+    ]
+    path = _write_lines(tmp_path, "i.jsonl", records)
+    rows = _rows(read_issues(path, IssuesConfig()))
+    assert [r["drop_reason"] for r in rows] == [None, "issues:non_english", "issues:non_english"]
+    assert all(r["content"] is None for r in rows[1:])
+    every_language = _rows(read_issues(path, IssuesConfig(language=None)))
+    assert [r["drop_reason"] for r in every_language] == [None, None, None]
+    only_german = _rows(read_issues(path, IssuesConfig(language="de")))
+    assert [r["drop_reason"] for r in only_german] == [
+        "issues:other_language",
+        None,
+        "issues:other_language",
+    ]
+
+
+def test_language_id_runs_on_the_shipped_model():
+    assert [detect_language(t) for t in (LONG_BODY, GERMAN, JAPANESE, "", " \n\t")] == [
+        "en",
+        "de",
+        "ja",
+        "unknown",
+        "unknown",
+    ]
+    # Newlines are spaces to fastText; a text past MAX_CHARS is judged on its head.
+    assert detect_language(GERMAN.replace(". ", ".\n")) == "de"
+    assert detect_language(GERMAN * 100 + LONG_BODY * 1000) == "de"
 
 
 def test_issue_size_and_user_filters(tmp_path):
@@ -213,7 +295,7 @@ def test_change_span_counts_lines_across_hunks():
 def test_commit_with_full_contents_whole_file_or_window(tmp_path):
     old = "".join(f"l{i}\n" for i in range(10))
     new = old.replace("l5\n", "L5\n")
-    file = {"filename": "a.txt", "old_contents": old, "new_contents": new}
+    file = {"filename": "a.py", "old_contents": old, "new_contents": new}
     path = _write_lines(tmp_path, "c.jsonl", [_commit([file])])
     (whole,) = _rows(read_commits(path, replace(KEEP_ALL, full_file_keep=1.0)))
     assert (
@@ -238,8 +320,10 @@ def test_commit_message_and_shape_filters(tmp_path):
         _commit([patch_file], message="Update README.md"),
         _commit([patch_file], message="v1.2.3"),
         _commit([patch_file], message="0123456789abcdef0123456789abcdef"),
-        _commit([{"filename": "bin.png", "status": "added"}]),
+        _commit([{"filename": "bin.py", "status": "added"}]),
         _commit([patch_file, {"filename": "b.py", "patch": PATCH}]),
+        _commit([{"filename": "logo.png", "patch": PATCH}]),
+        _commit([{"filename": "notes.txt", "patch": PATCH}, patch_file]),
     ]
     rows = _rows(read_commits(_write_lines(tmp_path, "c.jsonl", records), KEEP_ALL))
     assert [(r["path"], r["drop_reason"]) for r in rows] == [
@@ -250,9 +334,12 @@ def test_commit_message_and_shape_filters(tmp_path):
         ("commits/a1b2c3/a.py", "commits:automatic_message"),
         ("commits/a1b2c3/a.py", "commits:version_message"),
         ("commits/a1b2c3/a.py", "commits:hash_message"),
-        ("commits/a1b2c3/bin.png", "commits:no_diff"),
+        ("commits/a1b2c3/bin.py", "commits:no_diff"),
         ("commits/a1b2c3/a.py", "commits:multi_file"),
         ("commits/a1b2c3/b.py", "commits:multi_file"),
+        ("commits/a1b2c3/logo.png", "commits:extension_not_listed"),
+        ("commits/a1b2c3/notes.txt", "commits:extension_not_listed"),
+        ("commits/a1b2c3/a.py", "commits:multi_file"),
     ]
     assert all(r["content"] is None for r in rows)
 
@@ -276,3 +363,56 @@ def test_small_change_sampling_drops_with_reason_and_repeats(tmp_path):
     reasons = [r["drop_reason"] for r in _rows(read_commits(path, config))]
     assert reasons == [r["drop_reason"] for r in _rows(read_commits(path, config))]
     assert set(reasons) == {None, "commits:small_change"}
+
+
+def test_commit_license_comes_from_the_record_and_filters_commits_only(tmp_path):
+    file = {"filename": "a.py", "patch": PATCH}
+    records = [
+        {**_commit([file]), "license": "MIT"},
+        {**_commit([file]), "repository": {"license": {"spdx_id": "Apache-2.0"}}},
+        {**_commit([file]), "license": "GPL-3.0-only"},
+        {**_commit([file]), "repository": {"license": None}},
+        {
+            **_commit([file]),
+            "license": "  ",
+            "repository": {"license": {"spdx_id": "BSD-3-Clause"}},
+        },
+    ]
+    commits = pa.concat_tables(read_commits(_write_lines(tmp_path, "c.jsonl", records), KEEP_ALL))
+    assert commits["license"].to_pylist() == [
+        "MIT",
+        "Apache-2.0",
+        "GPL-3.0-only",
+        None,
+        "BSD-3-Clause",
+    ]
+    issue = _issue(1, "Crash", _user("alice"), LONG_BODY, [{"user": _user("bob"), "body": "Same"}])
+    issues = pa.concat_tables(
+        read_issues(_write_lines(tmp_path, "i.jsonl", [issue]), IssuesConfig())
+    )
+    batch = pa.concat_tables([commits, issues])
+    reasons = CommitLicenseFilter(LicenseConfig())(batch)["drop_reason"].to_pylist()
+    assert reasons == [
+        None,
+        None,
+        "license:not_permissive",
+        "license:no_license",
+        None,
+        None,  # an issue carries no license and is not judged by it
+    ]
+    keep_all = CommitLicenseFilter(LicenseConfig(policy="any"))(batch)
+    assert keep_all["drop_reason"].to_pylist() == [None] * 6
+
+
+def test_commit_license_filter_on_an_empty_batch():
+    empty = file_table([])
+    assert CommitLicenseFilter(LicenseConfig())(empty).num_rows == 0
+
+
+def test_language_id_loads_only_the_model_inside_the_wheel():
+    from starcoder_data.github.language_id import _detector
+
+    detect_language(LONG_BODY)
+    # "low_memory" is the packaged lid.176.ftz; "high_memory" would be the downloaded .bin.
+    assert list(_detector()._models) == ["low_memory"]
+    assert _detector().config.max_input_length is None

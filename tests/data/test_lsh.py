@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
-from starcoder_data.dedup.lsh import BandShape, band_keys, bucket_edges, optimal_band_shape
+from starcoder_data.dedup.lsh import (
+    BandShape,
+    band_keys,
+    band_shape_for_recall,
+    bucket_edges,
+    candidate_probability,
+    optimal_band_shape,
+)
 
 
 def test_starcoder_band_shape_matches_datasketch():
@@ -57,3 +64,16 @@ def test_bucket_edges_link_each_member_to_the_smallest():
 def test_bucket_edges_of_nothing_is_empty():
     empty = pa.table({"band_key": pa.array([], pa.int64()), "doc_id": pa.array([], pa.int64())})
     assert bucket_edges(empty).num_rows == 0
+
+
+def test_band_shape_for_recall_reaches_it_at_the_threshold():
+    shape = band_shape_for_recall(0.7, 256, 0.99)
+    assert shape == BandShape(bands=37, rows=6)
+    assert candidate_probability(0.7, shape) >= 0.99
+    assert candidate_probability(0.7, BandShape(bands=36, rows=6)) < 0.99
+    assert candidate_probability(0.7, optimal_band_shape(0.7, 256)) < 0.52  # datasketch's
+
+
+def test_band_shape_for_recall_refuses_the_impossible():
+    with pytest.raises(ValueError, match="no shape"):
+        band_shape_for_recall(0.7, 2, 0.99)

@@ -12,7 +12,14 @@ import pyarrow.compute as pc
 import pytest
 from starcoder_data.dedup.ray_dedup import DedupConfig, find_duplicates
 
-CONFIG = DedupConfig(shuffle_partitions=1)
+CONFIG = DedupConfig(shuffle_partitions=1, local_memory_bytes=0)  # distributed star rounds
+# The three ways to the same decisions: all in one task; group-bys with components in one
+# task (the edges fit, the signatures do not); group-bys and star rounds throughout.
+PATHS = {
+    "one_task": DedupConfig(),
+    "one_task_components": DedupConfig(shuffle_partitions=3, local_memory_bytes=100_000),
+    "star_rounds": DedupConfig(shuffle_partitions=3, local_memory_bytes=0),
+}
 
 
 def _file(rng: random.Random) -> list[str]:
@@ -76,6 +83,41 @@ def test_find_duplicates_drops_the_planted_duplicates_and_resumes(ray_cluster, t
     os.remove(os.path.join(work_dir, rounds[-1], "_COMPLETE"))  # killed mid-write
     assert _drops(find_duplicates(ds, CONFIG, work_dir)) == expected
     assert sorted(n for n in os.listdir(work_dir) if n.startswith("round_")) == rounds
+
+
+def _steps(work_dir) -> set[str]:
+    return {name for name in os.listdir(work_dir) if name != "drops"}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("path", PATHS)
+def test_every_path_gives_the_same_decisions(ray_cluster, tmp_path, path):
+    table, expected = _corpus()
+    ds = ray_cluster.data.from_arrow(table).repartition(4)
+    assert _drops(find_duplicates(ds, PATHS[path], str(tmp_path))) == expected
+    rounds = {name for name in _steps(tmp_path) if name.startswith("round_")}
+    assert (
+        _steps(tmp_path)
+        == {
+            "one_task": {"signatures"},
+            "one_task_components": {"signatures", "exact", "edges"},
+            "star_rounds": {"signatures", "exact", "edges", *rounds},
+        }[path]
+    )
+    assert bool(rounds) == (path == "star_rounds")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("files", [0, 1, 2])
+def test_tiny_inputs_on_many_partitions(ray_cluster, tmp_path, path, files):
+    """Most group-by partitions get no row at all: each must give an empty result."""
+    table, _ = _corpus()
+    pairs = table.filter(pc.is_in(table["doc_id"], pa.array([5, 205], pa.int64())))  # twins
+    config = DedupConfig(shuffle_partitions=16, local_memory_bytes=PATHS[path].local_memory_bytes)
+    ds = ray_cluster.data.from_arrow(pairs.slice(0, files))
+    expected = {205: "dedup:exact"} if files == 2 else {}
+    assert _drops(find_duplicates(ds, config, str(tmp_path))) == expected
 
 
 @pytest.mark.integration

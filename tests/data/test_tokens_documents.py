@@ -15,12 +15,13 @@ from starcoder_data.tokens import (
     TokenPacker,
     TokenShards,
     build_manifest,
+    content_id,
     document_rng,
     format_summary,
     is_validation,
+    name_id,
     plan_document,
     source_kind,
-    undo_fim,
     write_manifest,
 )
 from starcoder_data.tokens.documents import TOKEN_BYTES
@@ -73,11 +74,11 @@ def test_split_is_a_function_of_repo_and_path_only():
     assert all(is_validation(r, p, 0.05) for (r, p), h in zip(names, held, strict=True) if h)
 
 
-def test_metadata_comes_before_fim():
-    config = PackConfig(metadata_rate=1.0, fim_rate=1.0)
-    plan = plan_document("print(1)\n", "acme/app", "a.py", 7, "ab" * 32, config)
-    assert plan.text == "<reponame>acme/app<filename>a.py<gh_stars>1-10\nprint(1)\n"
-    assert "".join(plan.pieces()) == plan.text and plan.cut is not None
+def test_a_document_is_its_metadata_then_its_content():
+    config = PackConfig(metadata_rate=1.0)
+    text = plan_document("print(1)\n", "acme/app", "a.py", 7, "ab" * 32, config)
+    assert text == "<reponame>acme/app<filename>a.py<gh_stars>1-10\nprint(1)\n"
+    assert plan_document("x\n", "r", "p", 7, "ab" * 32, PackConfig(metadata_rate=0.0)) == "x\n"
 
 
 def test_draws_depend_on_seed_and_content_hash_only():
@@ -107,11 +108,13 @@ def test_encoded_documents_decode_to_their_text(tokenizer):
     for row, doc in zip(table.to_pylist(), encoded, strict=True):
         ids = np.frombuffer(doc["tokens"], dtype=TOKEN_BYTES).tolist()
         assert doc["n_tokens"] == len(ids)
+        assert doc["name_id"] == name_id(row["repo"], row["path"])
+        assert doc["content_id"] == content_id(row["content_hash"])
         if not row["content"]:
-            assert ids == [] and doc["fim"] == "none"
+            assert ids == []
             continue
-        assert ids[-1] == special.eod and (ids[0] == special.fim_prefix) == (doc["fim"] != "none")
-        text = tokenizer.decode(undo_fim(ids, special)[:-1], skip_special_tokens=False)
+        assert ids[-1] == special.eod and special.fim_prefix not in ids  # FIM: at training
+        text = tokenizer.decode(ids[:-1], skip_special_tokens=False)
         assert text.endswith(row["content"])  # after the metadata header, if one was drawn
         assert doc["n_bytes"] == len(row["content"].encode())
 
@@ -139,6 +142,7 @@ def _pack(tokenizer, root, batches) -> dict:
         tokenizer_sha256="0" * 64,
         special=special,
         dtype=np.uint16,
+        languages=packer.languages,
     )
     write_manifest(root, manifest)
     return manifest
@@ -157,9 +161,6 @@ def test_packing_keeps_every_token_and_accounts_for_the_tail(tokenizer, tmp_path
         assert entry["tokens"] == sum(d["n_tokens"] for d in mine)
         assert entry["tokens"] == entry["sequences"] * CONFIG.seq_len + entry["dropped_tail_tokens"]
         assert sum(entry["tokens_by_language"].values()) == entry["tokens"]
-        assert entry["fim"] == {
-            mode: sum(d["fim"] == mode for d in mine) for mode in ("psm", "spm")
-        }
         shards = TokenShards.open(tmp_path / "a", split)
         for source, indices in shards.source_ranges.items():
             stream = np.concatenate(
@@ -169,6 +170,17 @@ def test_packing_keeps_every_token_and_accounts_for_the_tail(tokenizer, tmp_path
             np.testing.assert_array_equal(packed, stream[: len(packed)])
             tail = entry["dropped_tail_tokens_by_source"][source]
             assert len(stream) - len(packed) == tail < CONFIG.seq_len
+            # each row's language: the one most of its tokens come from (ties: first seen)
+            codes = {name: i for i, name in enumerate(manifest["languages"])}
+            labels = np.concatenate(
+                [
+                    np.full(d["n_tokens"], codes[d["language"]])
+                    for d in mine
+                    if d["source"] == source
+                ]
+            )[: len(packed)].reshape(len(indices), CONFIG.seq_len)
+            expected = [np.bincount(row, minlength=len(codes)).argmax() for row in labels]
+            assert shards.row_languages[list(indices)].tolist() == expected
 
 
 def test_packing_does_not_depend_on_batch_boundaries(tokenizer, tmp_path):
@@ -198,3 +210,18 @@ def test_packing_refuses_documents_out_of_order(tokenizer, tmp_path):
         packer.add(encoded.slice(0, 20))
     with pytest.raises(ValueError, match="sorted on order_key"):
         TokenPacker(tmp_path, CONFIG, np.uint16).add(encoded.take([1, 0]))
+
+
+def test_the_packer_records_the_training_files_only(tokenizer, tmp_path):
+    encoded = DocumentEncoder(tokenizer.to_str(), CONFIG)(_rows()).sort_by(SORT)
+    packer = TokenPacker(tmp_path, CONFIG, np.uint16)
+    packer.add(encoded)
+    names, contents = packer.training_files()
+    docs = encoded.to_pylist()
+    train = [d for d in docs if d["split"] == "train" and d["n_tokens"]]
+    assert names.tolist() == sorted({d["name_id"] for d in train})
+    assert contents.tolist() == sorted({d["content_id"] for d in train})
+    held = {d["name_id"] for d in docs if d["split"] == "val"}
+    assert held and not held & set(names.tolist())
+    empty = TokenPacker(tmp_path / "empty", CONFIG, np.uint16).training_files()
+    assert [len(x) for x in empty] == [0, 0]

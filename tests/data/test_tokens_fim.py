@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from starcoder_data.tokens import (
-    DocumentPlan,
     FimCut,
     SpecialIds,
     draw_fim,
-    encode_document,
+    join_fim,
     undo_fim,
 )
 from test_tokens_tokenizer import byte_level_tokenizer
@@ -31,6 +30,14 @@ def _enc(tokenizer, text: str) -> list[int]:
     return tokenizer.encode(text, add_special_tokens=False).ids
 
 
+def encode_fim(text: str, cut: FimCut | None, tokenizer, special) -> list[int]:
+    """A text in the FIM form of ``cut`` (pieces tokenised apart), closed with EOD."""
+    if cut is None:
+        return [*_enc(tokenizer, text), special.eod]
+    prefix, middle, suffix = (_enc(tokenizer, piece) for piece in cut.pieces(text))
+    return [*join_fim(prefix, middle, suffix, spm=cut.spm, special=special), special.eod]
+
+
 def _decode(tokenizer, ids) -> str:
     return tokenizer.decode([int(i) for i in ids], skip_special_tokens=False)
 
@@ -48,7 +55,7 @@ def test_draws_follow_megatron_permute_order():
 
 
 def test_psm_layout(tokenizer, special):
-    ids = encode_document(DocumentPlan(TEXT, FimCut(4, 9, spm=False)), tokenizer, special)
+    ids = encode_fim(TEXT, FimCut(4, 9, spm=False), tokenizer, special)
     prefix, middle, suffix = "def ", "f():\n", "    return 1\n"
     assert ids == [
         special.fim_prefix, *_enc(tokenizer, prefix),
@@ -59,7 +66,7 @@ def test_psm_layout(tokenizer, special):
 
 
 def test_spm_layout(tokenizer, special):
-    ids = encode_document(DocumentPlan(TEXT, FimCut(4, 9, spm=True)), tokenizer, special)
+    ids = encode_fim(TEXT, FimCut(4, 9, spm=True), tokenizer, special)
     prefix, middle, suffix = "def ", "f():\n", "    return 1\n"
     assert ids == [
         special.fim_prefix, special.fim_suffix, *_enc(tokenizer, suffix),
@@ -79,14 +86,14 @@ def test_layout_from_a_seeded_draw(tokenizer, special):
             if cut.spm
             else [pre, *prefix, suf, *suffix, mid, *middle]
         )
-        ids = encode_document(DocumentPlan(TEXT, cut), tokenizer, special)
+        ids = encode_fim(TEXT, cut, tokenizer, special)
         assert ids == [*expected, special.eod]
         modes.add(cut.mode)
     assert modes == {"psm", "spm"}
 
 
 def test_no_fim_is_the_text_and_eod(tokenizer, special):
-    ids = encode_document(DocumentPlan(TEXT, None), tokenizer, special)
+    ids = encode_fim(TEXT, None, tokenizer, special)
     assert ids == [*_enc(tokenizer, TEXT), special.eod]
 
 
@@ -127,7 +134,7 @@ def test_undoing_the_permutation_restores_the_document_exactly(tokenizer, specia
     modes = set()
     for i, text in enumerate(texts):
         cut = draw_fim(text, np.random.default_rng([5, i]), 0.9, 0.5)
-        ids = encode_document(DocumentPlan(text, cut), tokenizer, special)
+        ids = encode_fim(text, cut, tokenizer, special)
         restored = undo_fim(ids, special)
         assert restored[-1] == special.eod
         assert _decode(tokenizer, restored[:-1]) == text, (i, cut)
@@ -138,7 +145,7 @@ def test_undoing_the_permutation_restores_the_document_exactly(tokenizer, specia
 
 
 def test_undo_of_an_empty_fim_document(tokenizer, special):
-    ids = encode_document(DocumentPlan("", FimCut(0, 0, spm=False)), tokenizer, special)
+    ids = encode_fim("", FimCut(0, 0, spm=False), tokenizer, special)
     assert ids == [special.fim_prefix, special.fim_suffix, special.fim_middle, special.eod]
     assert undo_fim(ids, special) == [special.eod]
 

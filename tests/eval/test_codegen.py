@@ -14,9 +14,17 @@ from starcoder_eval.codegen import (
     to_samples,
 )
 from starcoder_eval.execution import Sample, run_samples
-from starcoder_eval.report import format_table, write_samples_jsonl, write_task_json
+from starcoder_eval.generation import SamplingConfig
+from starcoder_eval.report import (
+    format_table,
+    harness_config,
+    harness_generations,
+    harness_results,
+    write_samples_jsonl,
+    write_task_json,
+)
 from starcoder_eval.sandbox import Sandbox
-from starcoder_eval.tasks import load_humaneval
+from starcoder_eval.tasks import Problem, load_humaneval, with_prompted_prefix
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +37,66 @@ def sandbox():
 def test_requests_strip_the_prompt_and_completions_restore_it():
     problem = load_humaneval()[0]
     (request,) = build_requests([problem])
-    assert request.prompt == problem.prompt.rstrip() and request.stop == problem.stop_sequences
+    assert request.prompt == problem.prompt.strip() and request.stop == problem.stop_sequences
     generation = "\n" + problem.canonical_solution  # what a model writes after the stripped prompt
     completion = completion_from_generation(problem, generation)
     assert problem.prompt + completion == request.prompt + generation
+
+
+def test_prompts_are_stripped_on_both_ends_as_the_bigcode_harness_does():
+    # bigcode_eval/tasks/humaneval.py and multiple.py: get_prompt returns doc["prompt"].strip()
+    problem = Problem(
+        task_id="T/0", language="python", prompt='\n\ndef f():\n    """Doc."""\n  \n',
+        tests="", stop_sequences=("\ndef",),
+    )  # fmt: skip
+    (request,) = build_requests([problem])
+    assert request.prompt == 'def f():\n    """Doc."""'
+    assert completion_from_generation(problem, "\n  \n    return 1") == "    return 1"
+    assert completion_from_generation(problem, " x") == " x"  # nothing to restore
+    humaneval = load_humaneval()
+    assert [r.prompt for r in build_requests(humaneval)] == [p.prompt.strip() for p in humaneval]
+    assert build_requests([]) == []
+
+
+def test_harness_generations_are_a_list_per_problem_of_prompt_and_completion():
+    problems = load_humaneval()[:2]
+    samples = to_samples(problems, [["\n    a", "\n    b"], ["\n    c"]])
+    generations = harness_generations(samples)
+    assert generations == [
+        [problems[0].prompt.lstrip() + "    a", problems[0].prompt.lstrip() + "    b"],
+        [problems[1].prompt.lstrip() + "    c"],
+    ]
+    assert generations[0][0].startswith(build_requests(problems)[0].prompt)
+    prompted = [with_prompted_prefix(problems[0])]
+    assert harness_generations(to_samples(prompted, [["\n    a"]])) == [generations[0][:1]]
+    assert harness_generations([]) == []
+
+
+def test_evaluation_results_have_the_harness_shape():
+    config = harness_config(
+        model="ckpt", tasks=["humaneval", "fim"], sampling=SamplingConfig(), limit=3,
+        allow_code_execution=True,
+    )  # fmt: skip
+    assert {k: config[k] for k in ("do_sample", "temperature", "top_p", "n_samples", "top_k")} == {
+        "do_sample": True, "temperature": 0.2, "top_p": 0.95, "n_samples": 20, "top_k": 0,
+    }  # fmt: skip
+    assert config["tasks"] == "humaneval,fim" and config["limit"] == 3
+    greedy = harness_config(model="m", tasks=["mbpp"], sampling=SamplingConfig(greedy=True))
+    assert (greedy["do_sample"], greedy["n_samples"], greedy["temperature"]) == (False, 1, 0.0)
+    results = [
+        {"task": "humaneval", "pass_at_k": {"pass@1": 0.25, "pass@10": 0.5}},
+        {"task": "fim-single-line", "exact_match": 0.5,
+         "per_language": {"python": {"exact_match": 0.75, "samples": 4},
+                          "rust": {"exact_match": 0.25, "samples": 4}}},
+        {"task": "perplexity", "languages": {"python": {"perplexity": 3.5}}},
+    ]  # fmt: skip
+    assert harness_results(results, config) == {
+        "humaneval": {"pass@1": 0.25, "pass@10": 0.5},
+        "fim": {"python Exact Match": 0.75, "rust Exact Match": 0.25},
+        "perplexity": {"python perplexity": 3.5},
+        "config": config,
+    }
+    assert list(harness_results(results, config))[-1] == "config"
 
 
 def test_to_samples_numbers_each_problems_completions():

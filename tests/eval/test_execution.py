@@ -121,12 +121,41 @@ def test_java_problems_that_need_javatuples_are_skipped():
         assert "javatuples" in unsupported_reason(problem)
 
 
-def test_classify_reads_signals_and_exit_codes():
-    def result(**kw):
+def test_classify_reads_signals_exit_codes_and_the_completion_marker():
+    def verdict(**kw):
         base = {"status": "error", "returncode": 1, "stdout": "", "stderr": "", "duration_s": 0.0}
-        return ExecutionResult(**(base | kw))
+        return classify(ExecutionResult(**(base | kw)), completion_marker="f00d")
 
-    assert classify(result(returncode=-9, signal="SIGKILL")) == ("error", "SIGKILL")
-    assert classify(result(returncode=139)) == ("error", "Signal11")
-    assert classify(result(stderr="RecursionError: maximum")) == ("error", "RecursionError")
-    assert classify(result(status="ok", returncode=0)) == ("passed", None)
+    ok = {"status": "ok", "returncode": 0}
+    assert verdict(**ok, stdout="noise\nf00d\n") == ("passed", None)
+    assert verdict(**ok, stdout="noise\n", stdout_tail="x\nf00d\n") == ("passed", None)
+    assert verdict(**ok, stdout="") == ("failed", "early_exit")  # exit 0, no marker
+    assert verdict(**ok, stdout="f00d\nlater\n") == ("failed", "early_exit")  # not last
+    assert verdict(**ok, stdout="f00d0\n") == ("failed", "early_exit")  # not exact
+    assert verdict(stdout="f00d\n") == ("failed", "early_exit")  # marker, then status 1
+    assert verdict(returncode=3) == ("failed", "early_exit")  # sys.exit(3), exit(3)
+    assert verdict(returncode=134) == ("failed", "early_exit")  # abort() under bubblewrap
+    assert verdict(returncode=-6, signal="SIGABRT") == ("failed", "early_exit")
+    assert verdict(stderr="Traceback (most recent call last):\nKeyboardInterrupt\n") == (
+        "failed",
+        "early_exit",
+    )
+    assert verdict(returncode=-9, signal="SIGKILL") == ("error", "SIGKILL")
+    assert verdict(returncode=139) == ("error", "Signal11")
+    assert verdict(stderr="RecursionError: maximum") == ("error", "RecursionError")
+    assert verdict(stderr="Traceback (most recent call last):\n  x\nStopIteration\n") == (
+        "error",
+        "StopIteration",
+    )
+    assert verdict(stderr='Exception in thread "main" java.lang.NullPointerException\n') == (
+        "error",
+        "NullPointerException",
+    )
+    cpp = "terminate called after throwing an instance of 'std::out_of_range'\n"
+    assert verdict(returncode=134, stderr=cpp) == ("error", "out_of_range")
+    assert verdict(stderr="main: main.cpp:9: Assertion `x' failed.") == (
+        "failed",
+        "AssertionError",
+    )
+    assert verdict(status="timeout", returncode=None) == ("timeout", "Timeout")
+    assert verdict(stderr="__COMPILE_FAILED__\nerror") == ("compile_error", "CompileError")

@@ -15,6 +15,12 @@ from starcoder_eval.generation import (
 )
 
 
+def test_default_sampling_is_starcoders_pass_at_1_protocol():
+    config = SamplingConfig()
+    assert (config.n, config.temperature, config.top_p, config.greedy) == (20, 0.2, 0.95, False)
+    assert config.samples == 20 and SamplingConfig(greedy=True).samples == 1
+
+
 def test_truncate_at_the_earliest_stop_or_special_token():
     assert truncate_at_stop("    return 1\ndef g():", ["\ndef", "\nclass"]) == "    return 1"
     assert truncate_at_stop(f"x = 1{ENDOFTEXT}junk", []) == "x = 1"

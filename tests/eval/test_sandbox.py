@@ -208,3 +208,15 @@ def test_without_bubblewrap_the_fallback_warns_what_is_missing():
     result = run_python(fallback, "import os\nprint(sorted(os.environ))")
     assert result.status == "ok" and "OPENAI" not in result.stdout
     assert run_python(fallback, "while True:\n    pass\n", timeout_s=1.0).status == "timeout"
+
+
+def test_the_end_of_a_flood_of_output_is_kept(sandbox):
+    # The completion marker is the last line a test program prints: a completion that
+    # prints more than max_output_bytes must not hide it.
+    code = "import sys\nsys.stdout.write('x' * 100000)\nprint()\nprint('the-last-line')\n"
+    result = run_python(sandbox, code)
+    assert result.status == "ok" and result.output_truncated
+    assert len(result.stdout) == sandbox.config.max_output_bytes
+    assert result.stdout_tail.endswith("x\nthe-last-line\n")
+    short = run_python(sandbox, "print('one')\nprint('two')\n")
+    assert short.stdout_tail == short.stdout == "one\ntwo\n"

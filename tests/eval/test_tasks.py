@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,31 @@ def test_humaneval_has_164_problems_with_tests_that_call_check():
     assert first.stop_sequences == HUMANEVAL_STOP and first.canonical_solution
 
 
-def test_multiple_files_are_cached_with_their_checksums(cache):
+def test_humaneval_stops_are_the_bigcode_harness_stop_words():
+    # bigcode_eval/tasks/humaneval.py: GeneralHumanEval.__init__ stop_words, in order
+    assert HUMANEVAL_STOP == (
+        "\nclass", "\ndef", "\n#", "\n@", "\nprint", "\nif", "\n```", "<file_sep>"
+    )  # fmt: skip
+    assert {p.stop_sequences for p in load_humaneval()} == {HUMANEVAL_STOP}
+
+
+def test_benchmark_files_are_cached_with_their_checksums(cache):
     assert sorted(p.name for p in cache.iterdir() if p.name in FILE_SHA256) == sorted(FILE_SHA256)
+    for name, digest in FILE_SHA256.items():
+        assert hashlib.sha256((cache / name).read_bytes()).hexdigest() == digest
+
+
+@pytest.mark.parametrize(
+    ("task", "stops"),
+    [
+        ("mbpp", ("\ndef", "\n#", "\nif", "\nclass", "<file_sep>")),
+        ("multiple-cpp", ("\n}", "<file_sep>")),
+        ("multiple-java", ("\n    }\n", "<file_sep>")),
+    ],
+)
+def test_multipl_e_stops_are_the_datasets_plus_the_harness_extra(cache, task, stops):
+    # bigcode_eval/tasks/multiple.py: stop_tokens of the dataset + ["<file_sep>"]
+    assert {p.stop_sequences for p in load_task(task, cache_dir=cache)} == {stops}
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from starcoder_model.training.data import language_probabilities, language_weights_table
 from starcoder_model.training.sampling import SequenceSampler, evaluation_indices
 
 
@@ -56,3 +57,39 @@ def test_evaluation_indices_are_fixed_and_split_evenly():
     assert evaluation_indices(3, 64, 0, 1).tolist() == [0, 1, 2]
     assert [len(evaluation_indices(7, 7, r, 2)) for r in range(2)] == [3, 3]
     assert [len(evaluation_indices(1, 8, r, 2)) for r in range(2)] == [1, 1]
+
+
+def test_language_weights_set_each_languages_share_of_the_draws():
+    # rows 0..899 python (code 0), 900..989 c (code 1), 990..999 go (code 2)
+    rows = np.repeat(np.array([0, 1, 2], np.uint16), [900, 90, 10])
+    weights = {"python": 1.0, "c": 1.0, "rust": 5.0}  # go unnamed: never drawn
+    p = language_probabilities(rows, ["python", "c", "go"], weights)
+    assert p[:900].sum() == pytest.approx(0.5) and p[900:990].sum() == pytest.approx(0.5)
+    assert p[990:].sum() == 0.0
+    drawn = SequenceSampler({"local": 1000}, seed=0, probabilities=p).positions(0, 20_000)
+    assert np.mean(drawn < 900) == pytest.approx(0.5, abs=0.02)  # not 90%
+    assert np.mean((drawn >= 900) & (drawn < 990)) == pytest.approx(0.5, abs=0.02)
+    assert not (drawn >= 990).any()
+
+
+def test_language_weights_that_match_nothing_or_clash_are_clear_errors(tmp_path):
+    rows = np.zeros(10, np.uint16)
+    with pytest.raises(ValueError, match=r"no weight to any language .*\['python'\]"):
+        language_probabilities(rows, ["python"], {"c": 1.0})
+    with pytest.raises(ValueError, match="not both"):
+        SequenceSampler({"local": 10}, weights={"local": 1.0}, probabilities=np.full(10, 0.1))
+    table = tmp_path / "weights.json"
+    table.write_text('{"python": 2, "c": 0.5}')
+    assert language_weights_table(str(table)) == {"python": 2.0, "c": 0.5}
+    table.write_text('{"python": -1}')
+    with pytest.raises(ValueError, match="language -> weight >= 0"):
+        language_weights_table(str(table))
+    with pytest.raises(ValueError, match="neither a table nor a JSON file"):
+        language_weights_table("starcoder-table-1")
+
+
+def test_micro_batch_epochs_follow_the_stream_position():
+    sampler = SequenceSampler({"a": 10}, seed=0)
+    # step 2 of a 4-sequence global batch starts at position 8: epochs 0, 0, 1, 1
+    assert sampler.micro_batch_epochs(2, 0, 0, 1, 4, 1).tolist() == [0, 0, 1, 1]
+    assert sampler.micro_batch_epochs(0, 1, 1, 2, 2, 2).tolist() == [0, 0]

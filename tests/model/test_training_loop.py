@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from starcoder_data.tokens import TokenShards
 from starcoder_model.modeling import build_model, load_model
 from starcoder_model.presets import get_preset
 from starcoder_model.tokenizer import load_tokenizer
@@ -18,7 +17,7 @@ from starcoder_model.training.loop import (
     train_step,
 )
 from starcoder_model.training.sampling import SequenceSampler, evaluation_indices
-from starcoder_model.training.setup import unigram_entropy
+from starcoder_model.training.setup import open_run_data, unigram_entropy
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +35,9 @@ def run(training_inputs, tmp_path_factory):
         max_steps=200,
         num_workers=1,
     ).with_overrides(lr=3e-3, warmup_steps=5)
-    return config, TokenShards.open(tokens_dir, "train"), TokenShards.open(tokens_dir, "val")
+    train, val = open_run_data(config)  # FIM on (StarCoder's 0.5), drawn per sample
+    assert train.fim is not None and config.fim_rate == 0.5
+    return config, train, val
 
 
 def new_engine(config, vocab_size, seed=0):
@@ -70,7 +71,7 @@ def test_the_loop_learns_well_below_the_unigram_entropy(run):
     losses = steps(engine, config, train, TrainState(), config.max_steps)
     after = evaluate(engine, val, ids, config.micro_batch_size)
     assert before > 5.5  # ~ln(512) = 6.2 at initialisation
-    assert after < unigram_entropy(train) - 0.3  # learned from context, not only counts
+    assert after < unigram_entropy(train.shards) - 0.3  # learned from context, not only counts
     assert sum(losses[-10:]) / 10 < sum(losses[:10]) / 10 - 1.0
 
 

@@ -128,6 +128,8 @@ TRAIN_CONFIG = {
     "global_batch_tokens": 1024,
     "init_from": None,
     "optimizer": {"betas": [0.9, 0.95], "lr": 0.002, "warmup_steps": 15, "weight_decay": 0.1},
+    "fim_rate": 0.5,  # FIM is drawn per training sample: the training config holds its rates
+    "fim_spm_rate": 0.5,
 }
 
 TRAIN_SUMMARY = {
@@ -173,7 +175,7 @@ def full_run(tmp_path, micro_checkpoint) -> RunLayout:
     write_parquet(layout.training_data, TRAINING_ROWS, {"pii_status": "clean"})
     write_json(layout.redacted / "report.json", PII_REPORT)
     write_json(layout.tokenizer / "tokenizer_report.json", TOKENIZER_REPORT)
-    write_json(layout.tokens / "manifest.json", {"config": {"fim_rate": 0.5, "fim_spm_rate": 0.5}})
+    write_json(layout.tokens / "manifest.json", {"config": {"seq_len": 64}})
     write_json(layout.pretrain / "train_config.json", TRAIN_CONFIG)
     write_json(layout.pretrain / "summary.json", TRAIN_SUMMARY)
     shutil.copytree(micro_checkpoint, layout.model)
@@ -395,3 +397,13 @@ def test_huggingface_hub_reads_the_card(full_run):
     assert results[0] == ("HumanEval", "pass@1", 0.0)
     assert ("MultiPL-HumanEval (C++)", "pass@10", 0.05) in results
     assert len(results) == 5
+
+
+def test_the_run_summary_reports_held_out_perplexity_per_language(full_run):
+    from starcoder_pipeline.summary import build_summary, format_summary
+
+    summary = build_summary(collect_card_facts(full_run), full_run, [])
+    assert summary["held_out_perplexity"] == {"python": 41.23456}
+    assert "perplexity" not in " ".join(summary["evaluation"])
+    line = next(x for x in format_summary(summary).splitlines() if "perplexity" in x)
+    assert line.split() == ["held-out", "perplexity", "python", "41.23"]

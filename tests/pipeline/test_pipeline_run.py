@@ -120,6 +120,9 @@ def test_the_pipeline_runs_every_stage_and_serves_the_model(first_run):
     assert summary["pii"]["spans"]["EMAIL"] >= 1
     assert Path(summary["training"]["loss_curve"]).stat().st_size > 10_000
     assert summary["evaluation"] == {"humaneval pass@1": 0.0}
+    # perplexity on the files packing held out of training (all Python here), per language
+    assert list(summary["held_out_perplexity"]) == ["python"]
+    assert summary["held_out_perplexity"]["python"] > 1.0
     assert summary["attribution"]["files"] == summary["data"]["kept"]["files"]
     assert set(summary["urls"]) == {"API", "playground"}
     # the training data is the redacted copy: the planted address never reaches the model

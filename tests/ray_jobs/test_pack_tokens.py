@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from bpe_fixture import tiny_bpe
-from starcoder_data.tokens import TokenShards
+from starcoder_data.tokens import HeldOutError, TokenShards, is_validation, open_held_out
 
 SNIPPETS = {
     "python": ["def area(r):\n    return 3.14159 * r * r\n", "for i in range(10):\n    print(i)\n"],
@@ -104,7 +104,9 @@ def test_a_non_empty_output_is_refused(inputs, tmp_path):
 
 def test_bad_rates_are_refused(inputs, tmp_path):
     with pytest.raises(SystemExit):
-        pack_tokens.main(_argv(inputs, tmp_path / "out", "--fim-rate=1.5"))
+        pack_tokens.main(_argv(inputs, tmp_path / "out", "--metadata-rate=1.5"))
+    with pytest.raises(SystemExit):  # FIM is drawn at training time now: no such option
+        pack_tokens.main(_argv(inputs, tmp_path / "out", "--fim-rate=0.5"))
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -141,9 +143,28 @@ def test_the_job_twice_gives_identical_consistent_shards(ray_cluster, inputs, tm
     train = splits["train"]
     assert set(train["tokens_by_source"]) == {"local", "issues"}
     assert set(train["tokens_by_language"]) == {"python", "c"}
-    assert train["fim"]["psm"] > 0 and train["fim"]["spm"] > 0
     data = TokenShards.open(tmp_path / "a", "train")
-    assert np.count_nonzero(data.batch(range(len(data))) == 0) > 0  # EOD separators
+    rows = data.batch(range(len(data)))
+    assert np.count_nonzero(rows == 0) > 0  # EOD separators
+    assert not np.isin(rows, [1, 2, 3]).any()  # no FIM sentinels: FIM is drawn in training
+    assert set(manifest["languages"]) == {"python", "c"}
+    assert {manifest["languages"][c] for c in data.row_languages} == {"python", "c"}
+
+    # the held-out split: the validation files, as curated Parquet, and only them
+    curated = pq.read_table(inputs["data"]).to_pylist()
+    expected = sorted(
+        (r["repo"], r["path"]) for r in curated if is_validation(r["repo"], r["path"], 0.2)
+    )
+    held = pq.read_table(tmp_path / "a" / "held_out")
+    names = zip(held["repo"].to_pylist(), held["path"].to_pylist(), strict=True)
+    assert sorted(names) == expected
+    assert len(expected) == manifest["held_out"]["files"] > 0
+    assert set(held.column_names) == set(pq.read_table(inputs["data"]).column_names)
+    assert any(p.startswith("held_out/language=") for p in first)
+    assert open_held_out(tmp_path / "a").files == len(expected)
+    assert open_held_out(tmp_path / "a" / "held_out").files == len(expected)
+    with pytest.raises(HeldOutError, match="not a held-out split written by pack_tokens.py"):
+        open_held_out(inputs["data"])  # the training data itself
 
 
 @pytest.mark.integration

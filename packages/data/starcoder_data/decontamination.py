@@ -10,6 +10,11 @@ The automaton is not picklable and the filter is shipped to Ray workers, so
 the filter carries only the pattern list and builds its automaton on first use
 in each worker.
 
+Besides HumanEval and MBPP, ``DecontaminationConfig.extra_benchmarks`` names
+JSON-lines files of a team's own benchmarks (``benchmark_data.
+load_custom_benchmark``); each drops as ``"decontam:<file stem>"``, so the
+report counts the files every benchmark removed.
+
 Example::
 
     data = fetch_benchmarks("data_cache/benchmarks")
@@ -19,12 +24,12 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
 
-from .benchmark_data import BenchmarkData
+from .benchmark_data import BenchmarkData, custom_benchmark_name
 from .schema import CONTENT
 from .stage import Filter
 
@@ -43,6 +48,35 @@ class DecontaminationConfig:
     # StarCoder: HumanEval docstrings and canonical solutions, MBPP texts and solutions.
     # MultiPL-E's MBPP has no solutions; its asserts stand in for them when enabled.
     include_mbpp_tests: bool = False
+    # JSON-lines files of further benchmarks (absolute paths; the job's --decontaminate).
+    extra_benchmarks: tuple[str, ...] = ()
+
+
+def benchmark_names(config: DecontaminationConfig) -> tuple[str, ...]:
+    """Every benchmark a run searches for, as its drop reasons name them.
+
+    A custom file may not take the name of another benchmark: their counts
+    would merge in the report.
+    """
+    names = (HUMANEVAL, MBPP, *(custom_benchmark_name(p) for p in config.extra_benchmarks))
+    if len(set(names)) != len(names):
+        raise ValueError(f"benchmark names must differ: {', '.join(names)}")
+    return names
+
+
+def removed_per_benchmark(config: DecontaminationConfig, counts: Iterable[dict]) -> dict:
+    """Files and bytes each benchmark removed, 0 for one that removed none.
+
+    ``counts`` are the report's rows: ``{"status": <drop reason or "kept">,
+    "files": n, "bytes": n}``, any number per status.
+    """
+    removed = {name: {"files": 0, "bytes": 0} for name in benchmark_names(config)}
+    for row in counts:
+        stage, _, name = row["status"].partition(":")
+        if stage == "decontam" and name in removed:
+            removed[name]["files"] += int(row["files"])
+            removed[name]["bytes"] += int(row["bytes"])
+    return removed
 
 
 def decontamination_patterns(
@@ -61,6 +95,8 @@ def decontamination_patterns(
             candidates.append((text, MBPP))
         if config.include_mbpp_tests:
             candidates.extend((line.strip(), MBPP) for line in _assert_lines(problem.tests))
+    for benchmark in data.custom:
+        candidates.extend((text.strip(), benchmark.name) for text in benchmark.texts)
     seen: set[str] = set()
     patterns = []
     for pattern, benchmark in candidates:

@@ -17,6 +17,7 @@ from .codegen import (
     to_samples,
 )
 from .execution import (
+    EARLY_EXIT,
     RUNNERS,
     Outcome,
     Runner,
@@ -24,11 +25,20 @@ from .execution import (
     available_languages,
     classify,
     not_run,
+    run_batch,
     run_sample,
     run_samples,
     unsupported_reason,
 )
-from .fim import FimExample, exact_match, fim_requests, score_fim, single_line_examples
+from .fim import (
+    FIM_LANGUAGES,
+    FimExample,
+    exact_match,
+    fim_requests,
+    load_fim_problems,
+    score_fim,
+    single_line_examples,
+)
 from .generation import (
     GenerationRequest,
     Generator,
@@ -45,7 +55,16 @@ from .perplexity import (
     perplexity_by_language,
     read_documents,
 )
-from .report import format_table, write_samples_jsonl, write_task_json
+from .report import (
+    format_table,
+    harness_config,
+    harness_generations,
+    harness_results,
+    write_json,
+    write_samples_jsonl,
+    write_task_json,
+)
+from .samples_file import SamplesFile, read_samples_jsonl
 from .sandbox import ExecutionResult, Isolation, Sandbox, SandboxConfig, detect_isolation
 from .tasks import (
     HUMANEVAL_STOP,
@@ -59,6 +78,8 @@ from .tasks import (
 )
 
 __all__ = [
+    "EARLY_EXIT",
+    "FIM_LANGUAGES",
     "HUMANEVAL_STOP",
     "PROMPTED_PREFIX",
     "RUNNERS",
@@ -76,6 +97,7 @@ __all__ = [
     "Runner",
     "Sample",
     "SamplingConfig",
+    "SamplesFile",
     "Sandbox",
     "SandboxConfig",
     "TaskResult",
@@ -92,6 +114,10 @@ __all__ = [
     "fim_prompt",
     "fim_requests",
     "format_table",
+    "harness_config",
+    "harness_generations",
+    "harness_results",
+    "load_fim_problems",
     "load_humaneval",
     "load_task",
     "not_run",
@@ -99,7 +125,9 @@ __all__ = [
     "perplexity_by_language",
     "program_text",
     "read_documents",
+    "read_samples_jsonl",
     "reference_samples",
+    "run_batch",
     "run_sample",
     "run_samples",
     "score_fim",
@@ -108,6 +136,7 @@ __all__ = [
     "to_samples",
     "truncate_at_stop",
     "unsupported_reason",
+    "write_json",
     "write_samples_jsonl",
     "write_task_json",
     "with_prompted_prefix",

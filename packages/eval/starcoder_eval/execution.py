@@ -6,20 +6,40 @@ it needs. Languages whose toolchain is missing are detected at run time
 (:func:`available_languages`) and skipped by the caller with a message.
 Programs run concurrently on a thread pool: each thread only waits on its
 sandboxed child process, so ``workers`` processes run at once.
+:func:`run_batch` is the same work as a pure function of picklable inputs, so a
+scheduler (a Ray task per chunk of samples, in ``ray_jobs``) can spread it
+over a cluster.
+
+A sample passes only when its tests demonstrably ran to the end. Its exit
+status alone proves nothing: a completion that calls ``sys.exit()``,
+``os._exit(0)``, ``std::exit(0)`` or ``System.exit(0)`` ends the process with
+status 0 before a single test ran. So each run draws a fresh random marker
+(:func:`secrets.token_hex`), the test program prints it on a line of its own
+after its last check (:func:`~.tasks.program_text`), and a sample passes only
+with exit status 0 *and* the marker as the last line of stdout. A program
+that stops before the marker, or fails after it, is ``failed`` with the error
+kind ``early_exit``; failed assertions, errors, timeouts and compile errors keep
+their own kinds. The marker guards against stopping early, not against a
+completion written to read its own program and print the marker: such code
+could as well rewrite the tests, which no runner in the process can prevent.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 import shutil
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from .sandbox import ExecutionResult, Sandbox
+from .sandbox import ExecutionResult, Sandbox, SandboxConfig
 from .tasks import Problem, program_text
 
 _COMPILE_FAILED = "__COMPILE_FAILED__"
+EARLY_EXIT = "early_exit"
 _JAVATUPLES = re.compile(r"\b(Pair|Triplet|Quartet|Quintet|Unit|Sextet)<")
 
 
@@ -93,13 +113,17 @@ RUNNERS = {
 
 @dataclass(frozen=True, kw_only=True)
 class Outcome:
-    """One sample's verdict: ``status`` is passed, failed, error, compile_error or timeout."""
+    """One sample's verdict: ``status`` is passed, failed, error, compile_error or timeout.
+
+    ``failed`` is a failed assertion (``AssertionError``) or a program that did not
+    run its tests to the end (:data:`EARLY_EXIT`).
+    """
 
     task_id: str
     completion_id: int
     passed: bool
     status: str
-    error_kind: str | None  # e.g. AssertionError, SyntaxError, MemoryError, SIGKILL
+    error_kind: str | None  # e.g. AssertionError, early_exit, SyntaxError, MemoryError, SIGKILL
     duration_s: float
     stderr_tail: str = ""
 
@@ -137,14 +161,15 @@ def run_sample(sample: Sample, sandbox: Sandbox) -> Outcome:
     """Run one completion against its tests and classify the result."""
     problem = sample.problem
     runner = RUNNERS[problem.language]
-    source = _source_for(problem, sample.completion)
+    marker = secrets.token_hex(16)  # fresh per run: no completion can know it in advance
+    source = _source_for(problem, sample.completion, marker)
     result = sandbox.run(
         list(runner.command),
         {runner.filename: source},
         timeout_s=runner.timeout_s,
         memory_bytes=runner.memory_bytes,
     )
-    status, kind = classify(result)
+    status, kind = classify(result, completion_marker=marker)
     return Outcome(
         task_id=problem.task_id,
         completion_id=sample.completion_id,
@@ -162,6 +187,25 @@ def run_samples(samples: Sequence[Sample], sandbox: Sandbox, *, workers: int) ->
         return list(pool.map(lambda sample: run_sample(sample, sandbox), samples))
 
 
+def run_batch(
+    samples: Sequence[Sample], config: SandboxConfig, *, workers: int = 1
+) -> list[Outcome]:
+    """:func:`run_samples` from picklable inputs: the unit of work of a remote task.
+
+    The sandbox is built from ``config`` once per process (probing bubblewrap costs
+    a subprocess), so the chunks a worker process runs share it.
+    """
+    return run_samples(samples, _sandbox_for(config), workers=workers)
+
+
+@functools.cache
+def _sandbox_for(config: SandboxConfig) -> Sandbox:
+    with warnings.catch_warnings():
+        # The driver already warned about missing isolation; the workers' copies stay quiet.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return Sandbox(config)
+
+
 def not_run(samples: Sequence[Sample]) -> list[Outcome]:
     """Outcomes for samples written but not executed (no ``--allow-code-execution``)."""
     return [
@@ -177,22 +221,37 @@ def not_run(samples: Sequence[Sample]) -> list[Outcome]:
     ]
 
 
-def classify(result: ExecutionResult) -> tuple[str, str | None]:
-    """``(status, error_kind)`` of a finished program."""
+def classify(result: ExecutionResult, *, completion_marker: str) -> tuple[str, str | None]:
+    """``(status, error_kind)`` of a finished program whose tests end by printing the marker."""
     if result.status == "timeout":
         return "timeout", "Timeout"
-    if result.status == "ok":
-        return "passed", None
     if _COMPILE_FAILED in result.stderr:
         return "compile_error", "CompileError"
-    kind = _error_kind(result)
+    finished = _last_line(result.stdout_tail or result.stdout) == completion_marker
+    if finished:  # every check ran; a failure after them is still no pass
+        return ("passed", None) if result.status == "ok" else ("failed", EARLY_EXIT)
+    kind = None if result.status == "ok" else _error_kind(result)
+    if kind is None or kind in _EXIT_KINDS:
+        return "failed", EARLY_EXIT
     return ("failed" if kind == "AssertionError" else "error"), kind
 
 
+# Python's BaseExceptions that are no error of the code but a way out of the program.
+_EXIT_KINDS = frozenset({"SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseException"})
 _PYTHON_ERROR = re.compile(r"^(\w+(?:\.\w+)*(?:Error|Exception|Exit|Interrupt)\b)", re.M)
+_TRACEBACK = "Traceback (most recent call last):"
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*)(?::.*)?$")
+_JAVA_UNCAUGHT = re.compile(r'^Exception in thread "[^"]*" ([\w.$]+)', re.M)
+_CPP_UNCAUGHT = re.compile(r"terminate called after throwing an instance of '([^']+)'")
 
 
-def _error_kind(result: ExecutionResult) -> str:
+def _last_line(stdout: str) -> str:
+    lines = stdout.rstrip("\n").rsplit("\n", 1)
+    return lines[-1]
+
+
+def _error_kind(result: ExecutionResult) -> str | None:
+    """The error a failed program reports, or None for a bare exit (status, abort)."""
     stderr = result.stderr
     if "Assertion" in stderr and ("failed" in stderr or "AssertionError" in stderr):
         return "AssertionError"  # Python, C's assert() and Java's -ea all say so
@@ -200,18 +259,33 @@ def _error_kind(result: ExecutionResult) -> str:
         return "MissingReturn"
     if "File too large" in stderr or result.signal == "SIGXFSZ":
         return "OutputLimit"
-    matches = _PYTHON_ERROR.findall(stderr)
-    if matches:
-        return matches[-1].rsplit(".", 1)[-1]
-    if result.signal:
-        return result.signal
-    if result.returncode is not None and result.returncode > 128:
-        return f"Signal{result.returncode - 128}"
-    return f"ExitCode{result.returncode}"
+    named = _python_exception(stderr)
+    for pattern in (_JAVA_UNCAUGHT, _CPP_UNCAUGHT, _PYTHON_ERROR):
+        named = named or (pattern.findall(stderr) or [None])[-1]
+    if named:
+        return re.split(r"[.:$]+", named)[-1]
+    signal = result.signal or (
+        f"Signal{result.returncode - 128}"
+        if result.returncode is not None and result.returncode > 128
+        else None
+    )
+    # abort() without an assertion or an uncaught exception is a way out, like exit().
+    return None if signal in ("SIGABRT", "Signal6") else signal
 
 
-def _source_for(problem: Problem, completion: str) -> str:
-    source = program_text(problem, completion)
+def _python_exception(stderr: str) -> str | None:
+    """The exception that ended a Python program: the last unindented line of its traceback."""
+    if _TRACEBACK not in stderr:
+        return None
+    for line in reversed(stderr.rsplit(_TRACEBACK, 1)[1].splitlines()):
+        if line and not line[0].isspace():
+            match = _EXCEPTION_LINE.match(line)
+            return match.group(1) if match else None
+    return None
+
+
+def _source_for(problem: Problem, completion: str, marker: str) -> str:
+    source = program_text(problem, completion, completion_marker=marker)
     if problem.language == "java":  # MultiPL-E imports javatuples in every prompt
         source = source.replace("import org.javatuples.*;\n", "")
     return source

@@ -27,11 +27,15 @@ from starcoder_data.special_tokens import (
 
 @dataclass(frozen=True, kw_only=True)
 class SamplingConfig:
-    """How completions are drawn (StarCoder: n=50, T=0.2, top_p=0.95 for pass@1)."""
+    """How completions are drawn; the defaults are StarCoder's pass@1 protocol.
 
-    n: int = 1
+    BigCode's published StarCoder evaluations (the harness's ``evaluation_results.json``
+    files) record ``n_samples`` 20, ``temperature`` 0.2, ``top_p`` 0.95, ``top_k`` 0.
+    """
+
+    n: int = 20  # StarCoder / BigCode harness runs: n_samples=20 for pass@1
     temperature: float = 0.2  # StarCoder: 0.2 for pass@1, 0.8 for pass@10 / pass@100
-    top_p: float = 0.95
+    top_p: float = 0.95  # StarCoder: nucleus sampling, top_p=0.95
     max_new_tokens: int = 512  # BigCode harness: max_length_generation 512 (prompt included)
     greedy: bool = False  # one greedy completion per problem (n is forced to 1)
     seed: int = 0

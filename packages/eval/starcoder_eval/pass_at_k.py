@@ -3,7 +3,7 @@
 With ``n`` samples of a problem of which ``c`` pass, pass@k is
 ``1 - C(n - c, k) / C(n, k)``, computed as a product so large ``n`` stays exact
 in floating point; a task's score is the mean over its problems. StarCoder
-drew n=50 samples at T=0.2, top_p=0.95 for pass@1 (and T=0.8 for pass@10 and
+drew n=20 samples at T=0.2, top_p=0.95 for pass@1 (and T=0.8 for pass@10 and
 pass@100); pass@k is only defined where every problem has at least k samples.
 """
 

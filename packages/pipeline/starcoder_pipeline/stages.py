@@ -103,7 +103,12 @@ def _pretrain(config: PipelineConfig, layout: RunLayout) -> list[str]:
 
 
 def _evaluate(config: PipelineConfig, layout: RunLayout) -> list[str]:
-    args = ["--checkpoint", str(layout.model), "--tasks", config.eval_tasks, "--greedy"]
+    # held-out perplexity per language always: pack_tokens.py wrote the split under tokens/
+    tasks = config.eval_tasks
+    if "perplexity" not in tasks.split(","):
+        tasks += ",perplexity"
+    args = ["--checkpoint", str(layout.model), "--tasks", tasks, "--greedy"]
+    args += ["--held-out", str(layout.tokens)]
     args += ["--allow-code-execution", "--output", str(layout.eval)]
     args += ["--max-new-tokens", str(config.eval_max_new_tokens)]
     args += ["--actors", str(config.eval_actors), "--batch-size", str(config.eval_batch_size)]

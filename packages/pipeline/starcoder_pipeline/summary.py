@@ -71,6 +71,9 @@ def build_summary(
         summary["evaluation"] = {
             f"{e.task} {e.metric}": e.value for e in facts.evaluation if e.metric != "perplexity"
         }
+        summary["held_out_perplexity"] = {
+            e.dataset_config: e.value for e in facts.evaluation if e.metric == "perplexity"
+        }
     if facts.attribution:
         summary["attribution"] = {
             "files": facts.attribution.files,
@@ -115,6 +118,9 @@ def format_summary(summary: dict) -> str:
         rows.append(("checkpoint", training["model"]))
     for name, value in summary.get("evaluation", {}).items():
         rows.append((name, f"{value:.3f}"))
+    if perplexity := summary.get("held_out_perplexity"):
+        by_language = ", ".join(f"{k} {v:,.2f}" for k, v in sorted(perplexity.items()))
+        rows.append(("held-out perplexity", by_language))
     if attribution := summary.get("attribution"):
         rows.append(
             ("attribution", f"{attribution['files']:,} files indexed: {attribution['index']}")

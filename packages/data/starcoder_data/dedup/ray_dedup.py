@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from functools import partial
 
 import pyarrow as pa
 import ray
@@ -35,22 +36,26 @@ from .components import (
     STEP_SCHEMA,
     both_directions,
     component_roots,
+    connected_components,
     large_star_edges,
     small_star_edges,
 )
 from .config import DedupConfig
-from .exact import (
-    DOC_ID,
-    DROP_SCHEMA,
-    NEAR_REASON,
-    SCOPE,
-    drop_table,
-    exact_duplicates,
-    one_reason_per_file,
+from .exact import DOC_ID, DROP_SCHEMA, NEAR_REASON, SCOPE, drop_table, one_reason_per_file
+from .local import (
+    EXACT_KEY,
+    bucket_group_edges,
+    bucket_rows_of,
+    duplicates_in_memory,
+    estimated_bytes,
+    exact_drops,
+    signature_rows,
+    signature_schema,
 )
-from .lsh import BAND_KEY, bucket_edges, bucket_rows
+from .lsh import BAND_KEY
 from .minhash import make_permutations
 
+EDGE_BYTES = 64  # an edge in the one-task components: two int64 and numpy working copies
 _MARKER = "_COMPLETE"
 
 
@@ -59,56 +64,86 @@ def find_duplicates(ds: ray.data.Dataset, config: DedupConfig, work_dir: str) ->
 
     ``ds`` holds the live files with ``doc_id`` (int64, unique),
     ``content_hash`` and ``content``. Of the files sharing a content hash,
-    or linked by near-duplicate candidate pairs (MinHash LSH at
-    ``config.threshold``), the one with the smallest ``doc_id`` is kept.
+    or linked by verified near-duplicate pairs (MinHash LSH, each candidate
+    pair's estimate at least ``config.threshold``), the one with the smallest
+    ``doc_id`` is kept. Any number of files, none included, is fine.
     """
     os.makedirs(work_dir, exist_ok=True)
-    exact = _checkpoint(work_dir, "exact", DROP_SCHEMA, lambda: _exact_drops(ds, config))
-    edges = _checkpoint(work_dir, "edges", EDGE_SCHEMA, lambda: _candidate_edges(ds, config))
-    if _marker(work_dir, "edges")["rows"] == 0:  # no near-duplicate candidates at all
+    schema = signature_schema(config.num_perm)
+    rows = _checkpoint(work_dir, "signatures", schema, lambda: _signature_rows(ds, config))
+    files = _marker(work_dir, "signatures")["rows"]
+    if estimated_bytes(files, config.num_perm) <= config.local_memory_bytes:
+        decide = partial(duplicates_in_memory, shape=config.band_shape, threshold=config.threshold)
+        return _checkpoint(work_dir, "drops", DROP_SCHEMA, lambda: _in_one_task(rows, decide))
+    exact = _checkpoint(work_dir, "exact", DROP_SCHEMA, lambda: _exact_drops(rows, config))
+    edges = _checkpoint(work_dir, "edges", EDGE_SCHEMA, lambda: _candidate_edges(rows, config))
+    num_edges = _marker(work_dir, "edges")["rows"]
+    if num_edges == 0:  # no verified near-duplicate pair at all
         near = ray.data.from_arrow(DROP_SCHEMA.empty_table())
     else:
-        roots = _components(edges, config, work_dir)
+        if num_edges * EDGE_BYTES <= config.local_memory_bytes:
+            roots = _in_one_task(edges, connected_components)
+        else:
+            roots = _components(edges, config, work_dir)
         near = roots.map_batches(_near_drops, batch_format="pyarrow")
     return _checkpoint(work_dir, "drops", DROP_SCHEMA, lambda: _merge_drops(exact, near, config))
+
+
+def _in_one_task(ds: ray.data.Dataset, decide: Callable[[pa.Table], pa.Table]) -> ray.data.Dataset:
+    """``decide`` applied to all of ``ds`` at once, in one worker task (not the driver)."""
+    schema = ds.schema().base_schema if ds.schema() is not None else None
+    ref = _run_on_whole.remote(decide, schema, *ds.to_arrow_refs())
+    return ray.data.from_arrow_refs([ref])
+
+
+@ray.remote
+def _run_on_whole(decide: Callable[[pa.Table], pa.Table], schema, *tables: pa.Table) -> pa.Table:
+    tables = [t for t in tables if t.num_rows]
+    if not tables:
+        return decide(schema.empty_table())
+    return decide(pa.concat_tables(tables, promote_options="permissive"))
 
 
 def _merge_drops(
     exact: ray.data.Dataset, near: ray.data.Dataset, config: DedupConfig
 ) -> ray.data.Dataset:
     grouped = exact.union(near).groupby(DOC_ID, num_partitions=config.shuffle_partitions)
-    return grouped.map_groups(one_reason_per_file, batch_format="pyarrow")
+    return grouped.map_groups(_guarded(one_reason_per_file, DROP_SCHEMA), batch_format="pyarrow")
 
 
-def _exact_drops(ds: ray.data.Dataset, config: DedupConfig) -> ray.data.Dataset:
-    files = ds.select_columns([DOC_ID, "content_hash", *_scope(config)])
+def _signature_rows(ds: ray.data.Dataset, config: DedupConfig) -> ray.data.Dataset:
+    files = ds.select_columns([DOC_ID, "content_hash", "content", *_scope(config)])
     if config.scope_column:
         files = files.rename_columns({config.scope_column: SCOPE})
-    keys = ["content_hash", SCOPE] if config.scope_column else "content_hash"
-    grouped = files.groupby(keys, num_partitions=config.shuffle_partitions)
-    return grouped.map_groups(exact_duplicates, batch_format="pyarrow")
+    return files.map_batches(
+        signature_rows,
+        batch_size=config.signature_batch_size,
+        batch_format="pyarrow",
+        fn_kwargs={
+            "permutations": make_permutations(config.num_perm, config.seed),
+            "ngram": config.ngram,
+        },
+    )
+
+
+def _exact_drops(rows: ray.data.Dataset, config: DedupConfig) -> ray.data.Dataset:
+    keys = rows.select_columns([DOC_ID, EXACT_KEY])
+    grouped = keys.groupby(EXACT_KEY, num_partitions=config.shuffle_partitions)
+    return grouped.map_groups(_guarded(exact_drops, DROP_SCHEMA), batch_format="pyarrow")
 
 
 def _scope(config: DedupConfig) -> list[str]:
     return [config.scope_column] if config.scope_column else []
 
 
-def _candidate_edges(ds: ray.data.Dataset, config: DedupConfig) -> ray.data.Dataset:
-    files = ds.select_columns([DOC_ID, "content", *_scope(config)])
-    if config.scope_column:
-        files = files.rename_columns({config.scope_column: SCOPE})
-    buckets = files.map_batches(
-        bucket_rows,
-        batch_size=config.signature_batch_size,
-        batch_format="pyarrow",
-        fn_kwargs={
-            "permutations": make_permutations(config.num_perm, config.seed),
-            "ngram": config.ngram,
-            "shape": config.band_shape,
-        },
+def _candidate_edges(rows: ray.data.Dataset, config: DedupConfig) -> ray.data.Dataset:
+    buckets = rows.map_batches(
+        bucket_rows_of, batch_format="pyarrow", fn_kwargs={"shape": config.band_shape}
     )
     grouped = buckets.groupby(BAND_KEY, num_partitions=config.shuffle_partitions)
-    return grouped.map_groups(bucket_edges, batch_format="pyarrow")
+    return grouped.map_groups(
+        bucket_group_edges, batch_format="pyarrow", fn_kwargs={"threshold": config.threshold}
+    )
 
 
 def _components(edges: ray.data.Dataset, config: DedupConfig, work_dir: str) -> ray.data.Dataset:
@@ -137,9 +172,18 @@ def _star_step(
         step_input = edges.map_batches(both_directions, batch_format="pyarrow") if large else edges
         grouped = step_input.groupby(SRC, num_partitions=config.shuffle_partitions)
         step = large_star_edges if large else small_star_edges
-        return grouped.map_groups(step, batch_format="pyarrow")
+        return grouped.map_groups(_guarded(step, STEP_SCHEMA), batch_format="pyarrow")
 
     return _checkpoint(work_dir, name, STEP_SCHEMA, run, count_changed=True)
+
+
+def _guarded(step: Callable[[pa.Table], pa.Table], schema: pa.Schema):
+    """``step``, except that a group-by partition that received no rows gives no rows."""
+
+    def run(table: pa.Table) -> pa.Table:
+        return step(table) if table.num_rows else schema.empty_table()
+
+    return run
 
 
 def _near_drops(roots: pa.Table) -> pa.Table:

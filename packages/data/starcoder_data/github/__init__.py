@@ -15,6 +15,7 @@ from .commits import (
     BAD_SUBJECT_PARTS,
     BAD_SUBJECTS,
     COMMITS_LANGUAGE,
+    CommitLicenseFilter,
     CommitsConfig,
     change_from_patch,
     format_commit,
@@ -32,6 +33,7 @@ from .issues import (
     strip_email_reply,
     truncate_lines,
 )
+from .language_id import detect_language
 
 __all__ = [
     "BAD_SUBJECTS",
@@ -41,9 +43,11 @@ __all__ = [
     "BOT_SUFFIXES",
     "COMMITS_LANGUAGE",
     "ISSUES_LANGUAGE",
+    "CommitLicenseFilter",
     "CommitsConfig",
     "IssuesConfig",
     "change_from_patch",
+    "detect_language",
     "format_commit",
     "is_bot",
     "read_commits",

@@ -16,7 +16,14 @@ Random choices hash the commit sha, file name and a seed, so a run is
 reproducible and independent of batch order and worker count.
 
 bigcode-dataset ``filtering_git_commits.ipynb`` decides which commits are
-kept; a removed file change carries ``"commits:<reason>"``.
+kept; a removed file change carries ``"commits:<reason>"``. As in the paper
+(section 3.4), only files with an extension of The Stack's list (the
+languages of ``languages.json``) are kept (``"commits:extension_not_listed"``),
+and only from permissively licensed repositories: a record may carry its
+repository's license as ``"license"`` (an SPDX expression, as CommitPack
+does) or as the REST ``"repository": {"license": {"spdx_id": ...}}``; the
+row's ``license`` column holds it, and :class:`CommitLicenseFilter` drops
+the change as ``"license:no_license"`` / ``"license:not_permissive"``.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from ..languages import UNKNOWN, language_of
+from ..licenses import PermissiveLicenseFilter
+from ..schema import LANGUAGE, LICENSE
 from .records import Malformed, batches, json_lines, load_object, repo_from, require, with_content
 
 COMMITS_LANGUAGE = "git-commits"
@@ -58,6 +68,7 @@ class CommitsConfig:
     small_change_keep: float = 0.5  # ... kept with 50% probability
     large_change_lines: int = 200  # StarCoder: changes spanning >= 200 lines ...
     large_change_keep: float = 0.1  # ... kept with 10% probability
+    listed_extensions_only: bool = True  # StarCoder: The Stack's extension list (paper 3.4)
     data_extensions: frozenset[str] = frozenset({"json", "yml", "yaml", "xml", "html"})
     data_file_keep: float = 0.5  # StarCoder: data formats kept with 50% probability
     short_subject_words: int = 5  # bigcode-dataset: subjects under 5 words ...
@@ -86,6 +97,7 @@ def _commit_rows(line: bytes, number: int, path: str, config: CommitsConfig) -> 
     base = {"source": f"commits:{path}", "size": len(line), "language": COMMITS_LANGUAGE}
     try:
         record = load_object(line)
+        base["license"] = _license_of(record)
         repo = repo_from(record, ("html_url", "url", "repository_url"))
         sha = require(record, "sha", str)
         message = require(require(record, "commit", dict), "message", str)
@@ -108,9 +120,37 @@ def _commit_rows(line: bytes, number: int, path: str, config: CommitsConfig) -> 
         size = len(line) if len(files) == 1 else len(json.dumps(file).encode())
         row = {**base, "repo": repo, "path": f"commits/{sha}/{file['filename']}", "size": size}
         multi = len(files) > 1 and config.single_file_only
-        text, reason = ("", "multi_file") if multi else format_commit(sha, message, file, config)
+        if config.listed_extensions_only and language_of(file["filename"]) == UNKNOWN:
+            text, reason = "", "extension_not_listed"
+        elif multi:
+            text, reason = "", "multi_file"
+        else:
+            text, reason = format_commit(sha, message, file, config)
         rows.append(with_content(row, text, reason and f"commits:{reason}"))
     return rows
+
+
+def _license_of(record: dict) -> str | None:
+    """The repository's license the record names, or None."""
+    license_ = record.get("license")
+    if isinstance(license_, str) and license_.strip():
+        return license_.strip()
+    repository = record.get("repository")
+    details = repository.get("license") if isinstance(repository, dict) else None
+    spdx = details.get("spdx_id") if isinstance(details, dict) else None
+    return spdx.strip() if isinstance(spdx, str) and spdx.strip() else None
+
+
+class CommitLicenseFilter(PermissiveLicenseFilter):
+    """The code license rule on commit rows (issues carry no license and pass).
+
+    The Stack, and so StarCoder's commits, kept only permissively licensed
+    repositories; ``LicenseConfig.policy == "any"`` keeps every commit.
+    """
+
+    def reasons(self, batch: pa.Table) -> list[str | None]:
+        rows = zip(batch[LANGUAGE].to_pylist(), batch[LICENSE].to_pylist(), strict=True)
+        return [self._reason(spdx) if kind == COMMITS_LANGUAGE else None for kind, spdx in rows]
 
 
 def format_commit(

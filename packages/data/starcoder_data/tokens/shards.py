@@ -3,14 +3,18 @@
 Layout under the output folder::
 
     manifest.json
-    train/<source>-00000.npy ...
+    train/<source>-00000.npy ...            (n_sequences, seq_len) token ids
+    train/<source>-00000.languages.npy ...  (n_sequences,) each row's language code
     val/<source>-00000.npy ...
+    held_out/language=<lang>/*.parquet      the validation files as curated Parquet
 
 Shards are plain NumPy arrays (``uint16`` while the vocabulary fits, else
 ``uint32``), grouped by source kind so training can weight sources; the
 manifest lists them in source order, which gives every source one contiguous
-range of global sequence indices. :class:`TokenShards` is what training
-opens: it checks the manifest against the files and memory-maps them.
+range of global sequence indices. A row's language is the one most of its
+tokens come from (the manifest's ``languages`` list names the codes).
+:class:`TokenShards` is what training opens: it checks the manifest against
+the files and memory-maps them.
 """
 
 from __future__ import annotations
@@ -45,11 +49,24 @@ class ShardWriter:
         self.source = source
         self.shards: list[dict] = []
 
-    def write(self, block: np.ndarray) -> None:
-        name = f"{self.split}/{self.source}-{len(self.shards):05d}.npy"
+    def write(self, block: np.ndarray, languages: np.ndarray | None = None) -> None:
+        """Write one block of rows, with each row's language code (all 0 when not given)."""
+        stem = f"{self.split}/{self.source}-{len(self.shards):05d}"
         (self.root / self.split).mkdir(parents=True, exist_ok=True)
-        np.save(self.root / name, block)
-        self.shards.append({"file": name, "source": self.source, "n_sequences": len(block)})
+        if languages is None:
+            languages = np.zeros(len(block), np.uint16)
+        if len(languages) != len(block):
+            raise ValueError(f"{len(languages)} row languages for {len(block)} rows")
+        np.save(self.root / f"{stem}.npy", block)
+        np.save(self.root / f"{stem}.languages.npy", np.asarray(languages, np.uint16))
+        self.shards.append(
+            {
+                "file": f"{stem}.npy",
+                "languages_file": f"{stem}.languages.npy",
+                "source": self.source,
+                "n_sequences": len(block),
+            }
+        )
 
 
 def write_manifest(root: str | Path, manifest: dict) -> Path:
@@ -82,7 +99,14 @@ class TokenShards:
     read until then.
     """
 
-    def __init__(self, manifest: dict, split: str, arrays: list[np.ndarray], sources: list[str]):
+    def __init__(
+        self,
+        manifest: dict,
+        split: str,
+        arrays: list[np.ndarray],
+        sources: list[str],
+        row_languages: np.ndarray | None = None,
+    ):
         self.manifest = manifest
         self.split = split
         self.seq_len: int = manifest["seq_len"]
@@ -98,6 +122,10 @@ class TokenShards:
             start, stop = self._starts[own[0]], self._starts[own[-1] + 1]
             self.source_ranges[source] = range(int(start), int(stop))
         self.sequences_by_source = {s: len(r) for s, r in self.source_ranges.items()}
+        self.language_names: list[str] = list(manifest.get("languages", []))
+        self.row_languages = (
+            row_languages if row_languages is not None else np.zeros(len(self), np.uint16)
+        )
 
     @classmethod
     def open(cls, directory: str | Path, split: str = "train") -> TokenShards:
@@ -112,7 +140,8 @@ class TokenShards:
             raise TokenShardsError(f"{root}: split {split!r} has zero sequences")
         dtype = np.dtype(manifest["dtype"])
         arrays = [_open_shard(root, e, manifest["seq_len"], dtype) for e in entries]
-        return cls(manifest, split, arrays, [e["source"] for e in entries])
+        languages = np.concatenate([_open_languages(root, e) for e in entries])
+        return cls(manifest, split, arrays, [e["source"] for e in entries], languages)
 
     def __len__(self) -> int:
         return int(self._starts[-1])
@@ -132,6 +161,18 @@ class TokenShards:
             rows = shard_of == shard
             out[rows] = self._arrays[shard][idx[rows] - self._starts[shard]]
         return out
+
+
+def _open_languages(root: Path, entry: dict) -> np.ndarray:
+    path = root / entry.get("languages_file", "")
+    if "languages_file" not in entry or not path.is_file():
+        raise TokenShardsError(f"the row languages of shard {root / entry['file']} are missing")
+    languages = np.load(path)
+    if languages.shape != (entry["n_sequences"],):
+        raise TokenShardsError(
+            f"{path} holds {languages.shape[0]} rows, not {entry['n_sequences']}"
+        )
+    return languages.astype(np.uint16)
 
 
 def _open_shard(root: Path, entry: dict, seq_len: int, dtype: np.dtype) -> np.ndarray:

@@ -48,6 +48,11 @@ class TrainConfig:
     cpus_per_worker: int = 1
     seed: int = 0
     source_weights: dict[str, float] | None = None  # e.g. {"local": 1.0, "issues": 0.5}
+    # Share of draws per language: {"python": 2.0, ...} or a file of such a table;
+    # languages it does not name are not sampled. Not together with source_weights.
+    language_weights: dict[str, float] | str | None = None
+    fim_rate: float = 0.5  # StarCoder (Megatron --fim-rate): FIM on half of the segments
+    fim_spm_rate: float = 0.5  # StarCoder (Megatron --fim-spm-rate): half of those in SPM
     eval_every: int = 100  # steps between validation losses
     eval_sequences: int = 64  # validation sequences per evaluation (all of them if fewer)
     report_every: int = 10  # steps between metric reports (each costs Ray ~1 s)

@@ -59,16 +59,19 @@ def train_step(
     accumulation: int,
     seed: int,
 ) -> float:
-    """Run one optimizer step (``accumulation`` micro-batches); return this rank's mean loss."""
+    """Run one optimizer step (``accumulation`` micro-batches); return this rank's mean loss.
+
+    ``data`` is a :class:`~starcoder_model.training.data.TrainingSequences`:
+    each micro-batch is read with its epochs, which seed the FIM draws.
+    """
     import torch
 
     torch.manual_seed(step_seed(seed, state.step, rank, world_size))
     losses = []
     for micro_step in range(accumulation):
-        indices = sampler.micro_batch(
-            state.step, micro_step, rank, world_size, micro_batch_size, accumulation
-        )
-        input_ids = to_device(data.batch(indices), engine.device)
+        where = (state.step, micro_step, rank, world_size, micro_batch_size, accumulation)
+        indices, epochs = sampler.micro_batch(*where), sampler.micro_batch_epochs(*where)
+        input_ids = to_device(data.batch(indices, epochs), engine.device)
         loss = engine(input_ids=input_ids, labels=input_ids).loss
         engine.backward(loss)  # DeepSpeed divides by the accumulation steps
         engine.step()  # an optimizer step only at the accumulation boundary

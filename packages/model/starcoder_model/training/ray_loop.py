@@ -27,8 +27,13 @@ from starcoder_model.training.loop import (
     train_step,
 )
 from starcoder_model.training.metrics import MetricsLog, model_flops_utilization, peak_flops
-from starcoder_model.training.sampling import SequenceSampler, evaluation_indices
-from starcoder_model.training.setup import build_or_load_model, open_run_data, run_tokenizer
+from starcoder_model.training.sampling import evaluation_indices
+from starcoder_model.training.setup import (
+    build_or_load_model,
+    build_sampler,
+    open_run_data,
+    run_tokenizer,
+)
 
 CHAOS_MARKER = ".chaos_kill_done"
 
@@ -68,9 +73,7 @@ class WorkerRun:
         self.tokenizer, self.state = tokenizer, state
         self.flops_per_token, self.peak = mfu_inputs
         self.accumulation = config.gradient_accumulation_steps(world_size)
-        self.sampler = SequenceSampler(
-            train_data.sequences_by_source, config.seed, config.source_weights
-        )
+        self.sampler = build_sampler(config, train_data)
         self.eval_ids = (
             evaluation_indices(len(val_data), config.eval_sequences, rank, world_size)
             if val_data is not None

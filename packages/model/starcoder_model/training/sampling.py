@@ -21,17 +21,24 @@ class SequenceSampler:
     is a permutation, so every sequence is read once per epoch; with weights each
     epoch draws ``total`` indices with replacement, a source's share of draws
     being proportional to its weight (the way StarCoder weighted its data sources).
+    ``probabilities`` (one per sequence, e.g. from per-language weights) draws
+    the same way with any per-sequence distribution.
     """
 
     source_sizes: dict[str, int]
     seed: int = 0
     weights: dict[str, float] | None = None
+    probabilities: np.ndarray | None = None
     _epochs: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.total = sum(self.source_sizes.values())
         if self.total == 0:
             raise ValueError("no training sequences to sample from")
+        if self.weights is not None and self.probabilities is not None:
+            raise ValueError("set source_weights or language_weights, not both")
+        if self.probabilities is not None and len(self.probabilities) != self.total:
+            raise ValueError(f"{len(self.probabilities)} probabilities for {self.total} sequences")
         if self.weights is not None:
             unknown = set(self.weights) - set(self.source_sizes)
             if unknown:
@@ -45,7 +52,9 @@ class SequenceSampler:
     def _epoch(self, epoch: int) -> np.ndarray:
         if epoch not in self._epochs:
             rng = np.random.default_rng([self.seed, epoch])
-            if self.weights is None:
+            if self.probabilities is not None:
+                order = rng.choice(self.total, size=self.total, p=self.probabilities)
+            elif self.weights is None:
                 order = rng.permutation(self.total)
             else:
                 order = rng.choice(self.total, size=self.total, p=self._probabilities())
@@ -86,9 +95,28 @@ class SequenceSampler:
         consecutive stream positions; micro-step ``a`` of rank ``r`` takes its
         slice, so the global batch is the same for any split over workers.
         """
+        start = self._micro_batch_start(step, micro_step, rank, world_size, micro_batch_size,
+                                        accumulation)  # fmt: skip
+        return self.positions(start, micro_batch_size)
+
+    def micro_batch_epochs(
+        self,
+        step: int,
+        micro_step: int,
+        rank: int,
+        world_size: int,
+        micro_batch_size: int,
+        accumulation: int,
+    ) -> np.ndarray:
+        """The epoch of each index :meth:`micro_batch` returns (what FIM draws are seeded by)."""
+        start = self._micro_batch_start(step, micro_step, rank, world_size, micro_batch_size,
+                                        accumulation)  # fmt: skip
+        return (start + np.arange(micro_batch_size, dtype=np.int64)) // self.total
+
+    @staticmethod
+    def _micro_batch_start(step, micro_step, rank, world_size, micro_batch_size, accumulation):
         global_batch = world_size * accumulation * micro_batch_size
-        offset = (micro_step * world_size + rank) * micro_batch_size
-        return self.positions(step * global_batch + offset, micro_batch_size)
+        return step * global_batch + (micro_step * world_size + rank) * micro_batch_size
 
 
 def evaluation_indices(n_sequences: int, count: int, rank: int, world_size: int) -> np.ndarray:

@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from starcoder_data.tokens import TokenShards, tokenizer_sha256
+from starcoder_data.tokens import tokenizer_sha256
 
 from starcoder_model.training.config import TrainConfig
+from starcoder_model.training.data import (
+    TrainingSequences,
+    language_probabilities,
+    language_weights_table,
+)
+from starcoder_model.training.sampling import SequenceSampler
 
 TRAIN_SPLIT, VAL_SPLIT = "train", "val"
 
@@ -36,12 +42,35 @@ class RunPlan:
 
 
 def open_run_data(config: TrainConfig):
-    """The train split and the validation split (None when the shards have none)."""
-    train = TokenShards.open(config.tokens_dir, TRAIN_SPLIT)
-    val_split = train.manifest["splits"].get(VAL_SPLIT, {})
+    """The train split and the validation split (None when the shards have none), FIM on."""
+
+    def open_split(split: str) -> TrainingSequences:
+        return TrainingSequences.open(
+            config.tokens_dir,
+            split,
+            tokenizer_dir(config),
+            config.fim_rate,
+            config.fim_spm_rate,
+            config.seed,
+        )
+
+    train = open_split(TRAIN_SPLIT)
+    val_split = train.shards.manifest["splits"].get(VAL_SPLIT, {})
     if not any(shard["n_sequences"] for shard in val_split.get("shards", [])):
         return train, None  # no validation split (val_fraction 0): train without val losses
-    return train, TokenShards.open(config.tokens_dir, VAL_SPLIT)
+    return train, open_split(VAL_SPLIT)
+
+
+def build_sampler(config: TrainConfig, train: TrainingSequences) -> SequenceSampler:
+    """The run's data order: weighted by source or by language as the config says."""
+    weights = language_weights_table(config.language_weights)
+    probabilities = None
+    if weights is not None:
+        shards = train.shards
+        probabilities = language_probabilities(shards.row_languages, shards.language_names, weights)
+    return SequenceSampler(
+        train.sequences_by_source, config.seed, config.source_weights, probabilities
+    )
 
 
 def tokenizer_dir(config: TrainConfig) -> Path:
@@ -83,9 +112,10 @@ def check_run(config: TrainConfig) -> RunPlan:
             f"tokens but the run is configured for seq_len={config.seq_len}"
         )
     accumulation = config.gradient_accumulation_steps(config.num_workers)
+    build_sampler(config, train)  # refuses weights that match nothing in the shards
     model_config, model_source = _model_config(config, train.vocab_size)
     tokenizer = run_tokenizer(config)
-    _check_shards_match_tokenizer(train, tokenizer_dir(config))
+    _check_shards_match_tokenizer(train.shards, tokenizer_dir(config))
     from starcoder_model.modeling import check_tokenizer
 
     check_tokenizer(model_config, tokenizer)
@@ -108,7 +138,7 @@ def check_run(config: TrainConfig) -> RunPlan:
         total_tokens=total_tokens,
         epochs=total_tokens / (len(train) * train.seq_len),
         model_source=model_source,
-        unigram_entropy=unigram_entropy(train),
+        unigram_entropy=unigram_entropy(train.shards),
     )
 
 
