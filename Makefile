@@ -99,6 +99,8 @@ test: lint
 
 benchmarks: install
 	$(BIN)/python benchmarks/near_dedup.py
+	$(BIN)/python benchmarks/dedup_stage.py
+	$(BIN)/python benchmarks/issue_language_id.py
 	$(BIN)/python benchmarks/license_accuracy.py
 	$(BIN)/python benchmarks/curation_job.py
 	$(BIN)/python benchmarks/mqa_vs_mha.py

@@ -2,6 +2,7 @@
 
     python benchmarks/curation_job.py                  # defaults below, ~15 minutes on 2 cores
     python benchmarks/curation_job.py --repos 40 --scale 4
+    python benchmarks/curation_job.py --repos 0 --scale 1   # the whole default corpus, 2 CPUs
 
 Each run is ``ray_jobs/curate.py`` in a fresh process with its own local Ray,
 over the first N repositories of the embedded default corpus (the machine's
@@ -11,7 +12,10 @@ whole process tree, sampled twice a second. Throughput is input MB over the
 job's own wall time (Ray start included). The 1-CPU run is the baseline for
 scaling; the 1x run is the baseline for memory, which should stay flat at
 ``--scale`` times the input because the corpus streams through Ray Data and
-is never collected on the driver.
+is never collected on the driver. Bytes processed leave out files over 1 MB,
+which are counted but never read; each run also gives the dedup step's share
+of its wall time (the job's ``report.json`` ``step_seconds``). Written to
+``benchmarks/results/curation_job.json``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 from pathlib import Path
 
 import psutil
+from _results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +49,7 @@ def run_job(repos: int, cpus: int, output: Path) -> dict:
     """One curation run; returns its input size, time and peak memory."""
     command = [
         sys.executable, str(ROOT / "ray_jobs/curate.py"), "--output", str(output),
-        "--max-repos", str(repos), "--num-cpus", str(cpus),
+        "--num-cpus", str(cpus), *(["--max-repos", str(repos)] if repos else []),
     ]  # fmt: skip
     started = time.perf_counter()
     job = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -81,16 +86,31 @@ def run_job(repos: int, cpus: int, output: Path) -> dict:
         "processed_mb": round(processed, 1),
         "processed_mb_per_s_per_core": round(processed / seconds / cpus, 2),
         "peak_memory_gb": round(peak / 2**30, 2),
+        "step_seconds": report["step_seconds"],
+        "dedup_seconds": report["step_seconds"]["duplicates"],
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repos", type=int, default=60, help="repositories in the 1x input")
+    parser.add_argument(
+        "--repos", type=int, default=60, help="repositories in the 1x input (0: every one)"
+    )
     parser.add_argument("--scale", type=int, default=4, help="the larger input, in multiples")
+    parser.add_argument("--name", default="curation_job", help="results file name")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
+        if args.repos == 0:  # the whole corpus once: throughput and dedup share only
+            whole = run_job(0, 2, Path(tmp) / "whole")
+            result = {
+                "benchmark": "curation_job",
+                "baseline": "none: the whole default corpus on 2 CPUs",
+                "whole_corpus": whole,
+            }
+            print(json.dumps(result, indent=2))
+            write_result(args.name, result)
+            return
         one_cpu = run_job(args.repos, 1, Path(tmp) / "cpu1")
         two_cpu = run_job(args.repos, 2, Path(tmp) / "cpu2")
         scaled = run_job(args.repos * args.scale, 2, Path(tmp) / "scaled")
@@ -104,6 +124,7 @@ def main() -> None:
         "peak_memory_ratio": round(scaled["peak_memory_gb"] / two_cpu["peak_memory_gb"], 2),
     }
     print(json.dumps(result, indent=2))
+    write_result(args.name, result)
 
 
 if __name__ == "__main__":

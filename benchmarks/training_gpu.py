@@ -93,7 +93,7 @@ def plain(config: TrainConfig, data, warmup: int, steps: int) -> float:
 
     def step():
         for micro in range(accumulation):
-            ids = sampler.micro_batch(
+            ids, _ = sampler.micro_batch(
                 counter[0], micro, 0, 1, config.micro_batch_size, accumulation
             )
             batch = torch.from_numpy(data.batch(ids)).cuda()

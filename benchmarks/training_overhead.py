@@ -54,7 +54,7 @@ def plain_pytorch(config, steps: int, warmup: int, threads: int) -> float:
             start = time.perf_counter()
         for micro in range(accumulation):
             where = (step, micro, 0, 1, config.micro_batch_size, accumulation)
-            ids, epochs = sampler.micro_batch(*where), sampler.micro_batch_epochs(*where)
+            ids, epochs = sampler.micro_batch(*where)
             batch = torch.from_numpy(data.batch(ids, epochs))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.precision == "bf16"):
                 loss = model(input_ids=batch, labels=batch).loss / accumulation

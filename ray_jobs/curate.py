@@ -266,7 +266,12 @@ def _counts(path: Path, by_status: bool) -> list[dict]:
 
 
 def summarize(
-    config: CurationConfig, filtered: Path, final: Path, out: Path, seconds: float
+    config: CurationConfig,
+    filtered: Path,
+    final: Path,
+    out: Path,
+    seconds: float,
+    step_seconds: dict[str, float],
 ) -> dict:
     inputs = {
         r[LANGUAGE]: Count(int(r["files"]), int(r["bytes"] or 0)) for r in _counts(filtered, False)
@@ -279,6 +284,7 @@ def summarize(
         "files_read": sum(c.files for c in inputs.values()) - added,
         "notebook_records_added": added,
         "seconds": round(seconds, 1),
+        "step_seconds": step_seconds,
         "decontamination": removed_per_benchmark(config.decontamination, counts),
         "config": config.as_dict(),
     }
@@ -321,6 +327,7 @@ def run(config: CurationConfig, args: argparse.Namespace) -> dict:
         (work / "outputs", "write kept files by language and the dropped-file account",
          partial(write_outputs, final, out)),
     ]  # fmt: skip
+    step_seconds = {}  # this attempt's time per step (a resumed run leaves out finished ones)
     for path, title, step in steps:
         name = str(path.relative_to(out))
         if run_dir.is_done(name):
@@ -329,9 +336,12 @@ def run(config: CurationConfig, args: argparse.Namespace) -> dict:
         t = _step(title)
         step(run_dir.start(name))
         run_dir.finish(name)
-        print(f"({time.perf_counter() - t:.1f}s)")
+        step_seconds[path.name] = round(time.perf_counter() - t, 1)
+        print(f"({step_seconds[path.name]}s)")
 
-    report = summarize(config, filtered, final, out, time.perf_counter() - started)
+    report = summarize(
+        config, filtered, final, out, time.perf_counter() - started, step_seconds
+    )
     shutil.rmtree(work)  # intermediate data; report.json now marks the run complete
     print("\n" + format_report(report))
     outputs = {"kept data": "data", "report": "report.json", "chart": "language_mix.png"}

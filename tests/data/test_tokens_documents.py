@@ -25,16 +25,10 @@ from starcoder_data.tokens import (
     write_manifest,
 )
 from starcoder_data.tokens.documents import TOKEN_BYTES
-from test_tokens_tokenizer import byte_level_tokenizer
 
 CONFIG = PackConfig(seq_len=32, shard_tokens=32 * 4, val_fraction=0.25, metadata_rate=0.5)
 SORT = [("order_key", "ascending"), ("order_tie", "ascending")]
 SNIPPETS = ["def f(x):\n    return x * 2\n", "int g(void) { return 1; }\n", "# naïve café ✓\n"]
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return byte_level_tokenizer()
 
 
 def _rows(n: int = 40) -> pa.Table:

@@ -6,24 +6,12 @@ import numpy as np
 import pytest
 from starcoder_data.tokens import (
     FimCut,
-    SpecialIds,
     draw_fim,
     join_fim,
     undo_fim,
 )
-from test_tokens_tokenizer import byte_level_tokenizer
 
 TEXT = "def f():\n    return 1\n"
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return byte_level_tokenizer()
-
-
-@pytest.fixture(scope="module")
-def special(tokenizer):
-    return SpecialIds.from_tokenizer(tokenizer)
 
 
 def _enc(tokenizer, text: str) -> list[int]:

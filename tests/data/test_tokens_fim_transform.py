@@ -15,21 +15,10 @@ from starcoder_data.tokens import (
     undo_fim_segment,
 )
 from starcoder_data.tokens.fim_transform import split_header, split_segments
-from test_tokens_tokenizer import byte_level_tokenizer
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 SEQ_LEN = 256
 CORPUS_CHARS = 2_500_000  # ~25k segments: enough to measure the rates to +-0.01
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return byte_level_tokenizer()
-
-
-@pytest.fixture(scope="module")
-def special(tokenizer):
-    return SpecialIds.from_tokenizer(tokenizer)
 
 
 @pytest.fixture(scope="module")

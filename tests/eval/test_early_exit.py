@@ -11,14 +11,13 @@ failing everything.
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 
 import pytest
+from bracketing import CPP_SOLUTION, JAVA_SOLUTION
 from starcoder_eval.codegen import score_task
 from starcoder_eval.execution import EARLY_EXIT, Sample, run_samples, unsupported_reason
 from starcoder_eval.report import write_samples_jsonl
-from starcoder_eval.sandbox import Sandbox
 from starcoder_eval.tasks import Problem, load_humaneval, load_task, program_text
 
 CACHE = Path(__file__).resolve().parents[2] / "data_cache" / "benchmarks"
@@ -52,24 +51,6 @@ JAVA_EXITS = {
     "Runtime.exit(0)": "        Runtime.getRuntime().exit(0);\n        return true;\n",
     "System.exit(1)": "        System.exit(1);\n        return true;\n",
 }
-CPP_SOLUTION = (
-    "    int depth = 0;\n    for (char c : brackets) {\n        depth += c == '<' ? 1 : -1;\n"
-    "        if (depth < 0) return false;\n    }\n    return depth == 0;\n"
-)
-JAVA_SOLUTION = (
-    "        int depth = 0;\n        for (char c : brackets.toCharArray()) {\n"
-    "            depth += c == '<' ? 1 : -1;\n            if (depth < 0) return false;\n"
-    "        }\n        return depth == 0;\n"
-)
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return Sandbox()
-
-
 def verdicts(sandbox, problem, completions: dict[str, str]) -> dict[str, tuple[str, str | None]]:
     if unsupported_reason(problem):
         pytest.skip(unsupported_reason(problem))
@@ -98,27 +79,31 @@ def test_python_completions_of_a_humaneval_problem_that_exit_early_fail(sandbox)
     assert verdicts(sandbox, problem, completions) == expected
 
 
-def test_cpp_completions_of_a_multipl_e_problem_that_exit_early_fail(sandbox):
-    problem = multipl_e("multiple-cpp", "HumanEval_56_correct_bracketing")
-    completions = {"solution": CPP_SOLUTION, **CPP_EXITS}
-    # A global initialised before main() runs: the process ends before any check.
-    completions["exit at static initialisation"] = (
-        "    return true;\n}\nstatic int stop_now = (std::exit(0), 0);\n"
-        "bool unused_tail() {\n    return true;\n"
-    )
-    expected = {name: ("failed", EARLY_EXIT) for name in completions}
-    expected["solution"] = ("passed", None)
-    assert verdicts(sandbox, problem, completions) == expected
+# A global initialised before main() runs / a static initialiser run when the
+# class loads: the process ends before any check.
+CPP_AT_LOAD = (
+    "    return true;\n}\nstatic int stop_now = (std::exit(0), 0);\n"
+    "bool unused_tail() {\n    return true;\n"
+)
+JAVA_AT_LOAD = (
+    "        return true;\n    }\n    static { System.exit(0); }\n"
+    "    static boolean unusedTail() {\n        return true;\n"
+)
 
 
-def test_java_completions_of_a_multipl_e_problem_that_exit_early_fail(sandbox):
-    problem = multipl_e("multiple-java", "HumanEval_56_correct_bracketing")
-    completions = {"solution": JAVA_SOLUTION, **JAVA_EXITS}
-    # A static initialiser runs when the class loads, before main().
-    completions["exit in a static initialiser"] = (
-        "        return true;\n    }\n    static { System.exit(0); }\n"
-        "    static boolean unusedTail() {\n        return true;\n"
-    )
+@pytest.mark.parametrize(
+    "task, solution, exits, at_load",
+    [
+        ("multiple-cpp", CPP_SOLUTION, CPP_EXITS, CPP_AT_LOAD),
+        ("multiple-java", JAVA_SOLUTION, JAVA_EXITS, JAVA_AT_LOAD),
+    ],
+    ids=["cpp", "java"],
+)
+def test_completions_of_a_multipl_e_problem_that_exit_early_fail(
+    sandbox, task, solution, exits, at_load
+):
+    problem = multipl_e(task, "HumanEval_56_correct_bracketing")
+    completions = {"solution": solution, **exits, "exit before main": at_load}
     expected = {name: ("failed", EARLY_EXIT) for name in completions}
     expected["solution"] = ("passed", None)
     assert verdicts(sandbox, problem, completions) == expected

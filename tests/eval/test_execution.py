@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
+from bracketing import CPP_SOLUTION, JAVA_SOLUTION
 from starcoder_eval.execution import (
     Sample,
     available_languages,
@@ -13,7 +12,7 @@ from starcoder_eval.execution import (
     run_samples,
     unsupported_reason,
 )
-from starcoder_eval.sandbox import ExecutionResult, Sandbox
+from starcoder_eval.sandbox import ExecutionResult
 from starcoder_eval.tasks import Problem, load_humaneval
 
 BRACKETS_CPP = Problem(
@@ -42,24 +41,6 @@ BRACKETS_JAVA = Problem(
     ),
     stop_sequences=("\n    }\n",),
 )
-CPP_SOLUTION = (
-    "    int depth = 0;\n    for (char c : brackets) {\n        depth += c == '<' ? 1 : -1;\n"
-    "        if (depth < 0) return false;\n    }\n    return depth == 0;\n"
-)
-JAVA_SOLUTION = (
-    "        int depth = 0;\n        for (char c : brackets.toCharArray()) {\n"
-    "            depth += c == '<' ? 1 : -1;\n            if (depth < 0) return false;\n"
-    "        }\n        return depth == 0;\n"
-)
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return Sandbox()
-
-
 def outcome(sandbox, problem, completion):
     return run_sample(Sample(problem=problem, completion_id=0, completion=completion), sandbox)
 

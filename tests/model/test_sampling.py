@@ -21,7 +21,7 @@ def test_the_global_batch_does_not_depend_on_how_it_is_split_over_workers():
 
     def global_batch(step, world, micro, accumulation):
         parts = [
-            sampler.micro_batch(step, a, r, world, micro, accumulation)
+            sampler.micro_batch(step, a, r, world, micro, accumulation)[0]
             for a in range(accumulation)
             for r in range(world)
         ]
@@ -91,5 +91,5 @@ def test_language_weights_that_match_nothing_or_clash_are_clear_errors(tmp_path)
 def test_micro_batch_epochs_follow_the_stream_position():
     sampler = SequenceSampler({"a": 10}, seed=0)
     # step 2 of a 4-sequence global batch starts at position 8: epochs 0, 0, 1, 1
-    assert sampler.micro_batch_epochs(2, 0, 0, 1, 4, 1).tolist() == [0, 0, 1, 1]
-    assert sampler.micro_batch_epochs(0, 1, 1, 2, 2, 2).tolist() == [0, 0]
+    assert sampler.micro_batch(2, 0, 0, 1, 4, 1)[1].tolist() == [0, 0, 1, 1]
+    assert sampler.micro_batch(0, 1, 1, 2, 2, 2)[1].tolist() == [0, 0]

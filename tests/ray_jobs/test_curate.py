@@ -107,6 +107,8 @@ def test_job_accounts_for_every_planted_case(corpus, output):
     assert report["totals"]["kept"]["files"] == len(EXPECTED_KEPT) + len(DUPLICATE_PAIRS)
     assert report["totals"]["dropped"]["files"] == sum(EXPECTED_DROPS.values())
     assert report["files_read"] == 35 and report["notebook_records_added"] == 1
+    # this attempt's steps: the run resumed after its first step
+    assert set(report["step_seconds"]) == {"duplicates", "final", "outputs"}
     for info in report["languages"].values():
         assert info["kept"]["files"] + info["dropped"]["files"] == info["in"]["files"]
 

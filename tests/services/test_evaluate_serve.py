@@ -2,6 +2,7 @@
 
 import evaluate
 import pytest
+from starcoder_eval.fim import FIM_LANGUAGES, load_fim_problems, single_line_examples
 
 pytestmark = pytest.mark.integration
 
@@ -14,5 +15,10 @@ def test_evaluate_through_the_serve_api(serve_url, tmp_path):
     ]  # fmt: skip
     humaneval, fim = evaluate.main(args)
     assert humaneval["problems"] == 3 and sum(humaneval["statuses"].values()) == 6
-    assert fim["examples"] == 3
+    cache = "data_cache/benchmarks"  # evaluate.py's default
+    masked_lines = sum(  # every non-blank line of the first 3 solutions of each language
+        len(single_line_examples(load_fim_problems(language, cache_dir=cache)[:3]))
+        for language in FIM_LANGUAGES
+    )
+    assert fim["examples"] == masked_lines and set(fim["per_language"]) == set(FIM_LANGUAGES)
     assert len((tmp_path / "humaneval_samples.jsonl").read_text().splitlines()) == 6

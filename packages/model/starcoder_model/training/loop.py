@@ -70,7 +70,7 @@ def train_step(
     losses = []
     for micro_step in range(accumulation):
         where = (state.step, micro_step, rank, world_size, micro_batch_size, accumulation)
-        indices, epochs = sampler.micro_batch(*where), sampler.micro_batch_epochs(*where)
+        indices, epochs = sampler.micro_batch(*where)
         input_ids = to_device(data.batch(indices, epochs), engine.device)
         loss = engine(input_ids=input_ids, labels=input_ids).loss
         engine.backward(loss)  # DeepSpeed divides by the accumulation steps

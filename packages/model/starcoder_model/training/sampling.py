@@ -88,35 +88,18 @@ class SequenceSampler:
         world_size: int,
         micro_batch_size: int,
         accumulation: int,
-    ) -> np.ndarray:
-        """Indices one worker reads for one micro-step of one optimizer step.
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Indices one worker reads for one micro-step of one optimizer step, and their epochs.
 
         A step's global batch is ``world_size x accumulation x micro_batch_size``
         consecutive stream positions; micro-step ``a`` of rank ``r`` takes its
-        slice, so the global batch is the same for any split over workers.
+        slice, so the global batch is the same for any split over workers. The
+        epoch of each position is what its FIM draw is seeded by.
         """
-        start = self._micro_batch_start(step, micro_step, rank, world_size, micro_batch_size,
-                                        accumulation)  # fmt: skip
-        return self.positions(start, micro_batch_size)
-
-    def micro_batch_epochs(
-        self,
-        step: int,
-        micro_step: int,
-        rank: int,
-        world_size: int,
-        micro_batch_size: int,
-        accumulation: int,
-    ) -> np.ndarray:
-        """The epoch of each index :meth:`micro_batch` returns (what FIM draws are seeded by)."""
-        start = self._micro_batch_start(step, micro_step, rank, world_size, micro_batch_size,
-                                        accumulation)  # fmt: skip
-        return (start + np.arange(micro_batch_size, dtype=np.int64)) // self.total
-
-    @staticmethod
-    def _micro_batch_start(step, micro_step, rank, world_size, micro_batch_size, accumulation):
         global_batch = world_size * accumulation * micro_batch_size
-        return step * global_batch + (micro_step * world_size + rank) * micro_batch_size
+        start = step * global_batch + (micro_step * world_size + rank) * micro_batch_size
+        epochs = (start + np.arange(micro_batch_size, dtype=np.int64)) // self.total
+        return self.positions(start, micro_batch_size), epochs
 
 
 def evaluation_indices(n_sequences: int, count: int, rank: int, world_size: int) -> np.ndarray:
