@@ -28,6 +28,7 @@ from _cluster import init_ray
 from starcoder_data.benchmark_data import fetch_benchmarks
 from starcoder_data.curation import (
     DEDUP_DECISION,
+    DEDUP_READ_COLUMNS,
     DOC_ID,
     DROP_ROW_BYTES,
     STATUS,
@@ -39,7 +40,7 @@ from starcoder_data.curation import (
     curate_text_source,
     dropped_rows,
     kept_rows,
-    live_for_dedup,
+    live_signature_rows,
     mark_dedup_drops,
     status_rows,
     text_stages,
@@ -50,6 +51,7 @@ from starcoder_data.decontamination import (
     decontamination_patterns,
     removed_per_benchmark,
 )
+from starcoder_data.dedup import estimated_bytes
 from starcoder_data.licenses import LicenseConfig
 from starcoder_data.notebooks import JUPYTER_STRUCTURED
 from starcoder_data.optout import OptOutConfig, load_optout_list
@@ -64,8 +66,6 @@ from starcoder_data.report import (
 from starcoder_data.run_dir import RunConflictError, RunDirectory
 from starcoder_data.schema import (
     ACCOUNT_COLUMNS,
-    CONTENT,
-    CONTENT_HASH,
     DROP_REASON,
     LANGUAGE,
     SIZE,
@@ -202,13 +202,21 @@ def _write_parquet(ds, out: Path, like: Path | None = None) -> None:
 
 def find_duplicates_step(config: CurationConfig, filtered: Path, work: Path, out: Path) -> None:
     """Step 2: exact then near duplicates among the live rows -> (doc_id, drop_reason)."""
+    import pyarrow.dataset as pads
     import ray
-    from starcoder_data.dedup.ray_dedup import find_duplicates
+    from starcoder_data.dedup.ray_dedup import drops_from_parquet, find_duplicates_of_signatures
 
-    columns = [DOC_ID, CONTENT_HASH, CONTENT, LANGUAGE, DROP_REASON]
-    live = ray.data.read_parquet(str(filtered)).select_columns(columns)
-    live = live.map_batches(live_for_dedup, batch_format="pyarrow")
-    drops = find_duplicates(live, config.dedup, str(work))
+    # the signatures step 1 computed: ~1 KiB a file, the content is not read again
+    prepare = partial(live_signature_rows, num_perm=config.dedup.num_perm)
+    files = pads.dataset(str(filtered), format="parquet").count_rows()  # from the footers
+    if estimated_bytes(files, config.dedup.num_perm) <= config.dedup.local_memory_bytes:
+        drops = drops_from_parquet(str(filtered), DEDUP_READ_COLUMNS, prepare, config.dedup)
+        out.mkdir(parents=True, exist_ok=True)
+        pq.write_table(drops, out / "drops.parquet")
+        return
+    rows = ray.data.read_parquet(str(filtered), columns=DEDUP_READ_COLUMNS)
+    rows = rows.map_batches(prepare, batch_format="pyarrow")
+    drops = find_duplicates_of_signatures(rows, config.dedup, str(work))
     drops.write_parquet(str(out))
 
 

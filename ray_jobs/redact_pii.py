@@ -67,6 +67,14 @@ def parse_args(argv):
         help="comma-separated classes to replace (default: all six), e.g. to leave out USERNAME",
     )
     parser.add_argument(
+        "--veto",
+        type=_veto,
+        default=(),
+        help="with --detector learned: KEY and/or PASSWORD, comma-separated, to let the model "
+        "drop rule-based candidates it scores below its stored threshold (default: none, "
+        "every rule-based secret is redacted)",
+    )
+    parser.add_argument(
         "--actors", type=int, default=None, help="actor pool size (default: CPUs/2)"
     )
     parser.add_argument("--batch-size", type=int, default=64, help="files per actor call")
@@ -78,6 +86,8 @@ def parse_args(argv):
     args.detector = args.detector or (LEARNED if args.model else BASELINE)
     if args.detector != BASELINE and not args.model:
         parser.error(f"--detector {args.detector} needs --model")
+    if args.veto and args.detector != LEARNED:
+        parser.error(f"--veto applies to --detector {LEARNED} only")
     return args
 
 
@@ -86,6 +96,15 @@ def _classes(value: str) -> tuple[str, ...]:
     unknown = sorted(set(chosen) - set(PII_CLASSES))
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(f"classes must be among {', '.join(PII_CLASSES)}")
+    return chosen
+
+
+def _veto(value: str) -> tuple[str, ...]:
+    from starcoder_pii.learned import VERIFIED_CLASSES
+
+    chosen = tuple(c.strip() for c in value.split(",") if c.strip())
+    if set(chosen) - set(VERIFIED_CLASSES):
+        raise argparse.ArgumentTypeError(f"veto classes must be among {VERIFIED_CLASSES}")
     return chosen
 
 
@@ -108,6 +127,7 @@ def run(args) -> dict:
         detector=args.detector,
         model_dir=str(Path(args.model).resolve()) if args.model else None,
         device="cuda" if use_gpu else "cpu",
+        veto=args.veto,
         keep_spans=args.spans,
         redaction=RedactionConfig(classes=args.classes),
     )

@@ -14,6 +14,7 @@ from starcoder_data.dedup.local import (
     bucket_rows_of,
     duplicates_in_memory,
     near_edges,
+    signature_columns,
     signature_rows,
 )
 from starcoder_data.dedup.lsh import BandShape
@@ -162,3 +163,31 @@ def test_bucket_groups_give_the_same_components_as_the_whole_corpus():
 
 def test_an_empty_bucket_group_gives_no_edges():
     assert bucket_group_edges(pa.table({}), threshold=0.7) == EDGE_SCHEMA.empty_table()
+
+
+def test_signature_columns_of_live_rows_match_signature_rows_and_dropped_rows_get_nulls():
+    texts = ["def f(x):\n    return x + 1\n", "int main(void) { return 0; }\n", None]
+    files = pa.table(
+        {
+            "doc_id": pa.array([7, 8, 9], pa.int64()),
+            "content_hash": ["a", "b", None],
+            "content": pa.array(texts, pa.large_string()),
+            "language": ["python", "c", "python"],
+            "drop_reason": [None, "quality:max_line_length", "read:too_large"],
+        }
+    )
+    live = pa.array([True, False, False])
+    tagged = signature_columns(
+        files, live, permutations=PERMUTATIONS, ngram=5, scope_column="language"
+    )
+    assert tagged.column_names[:5] == files.column_names  # the row keeps what it had
+    scoped = files.select(["doc_id", "content_hash", "content"]).append_column(
+        "scope", files["language"]
+    )
+    expected = signature_rows(scoped.slice(0, 1), permutations=PERMUTATIONS, ngram=5)
+    for name in ("exact_key", "scope_key", "shingled", "signature"):
+        assert tagged[name].to_pylist() == [expected[name][0].as_py(), None, None]
+    empty = signature_columns(
+        files.slice(0, 0), live.slice(0, 0), permutations=PERMUTATIONS, ngram=5, scope_column=None
+    )
+    assert empty.num_rows == 0 and "signature" in empty.column_names

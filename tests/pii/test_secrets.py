@@ -56,9 +56,12 @@ def test_passwords_by_keyword_and_in_urls():
     text = (
         'DATABASES = {"default": {"PASSWORD": "correct horse"}}\n'
         'engine = create_engine("postgresql://admin:Tr0ub4dor@db.acme.io:5432/app")\n'
+        'CACHE = "redis://:kX9q2mVb@cache.acme.io:6379/0"  # no user name\n'
     )
     found = [(s.label, s.value) for s in detect_secrets(text, "settings.py")]
-    assert found == [("PASSWORD", "correct horse"), ("PASSWORD", "Tr0ub4dor")]
+    assert found == [
+        ("PASSWORD", "correct horse"), ("PASSWORD", "Tr0ub4dor"), ("PASSWORD", "kX9q2mVb")
+    ]
 
 
 def test_hard_negatives_are_not_keys():

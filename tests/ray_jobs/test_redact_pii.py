@@ -76,3 +76,11 @@ def test_the_model_means_the_learned_system_and_classes_can_be_chosen():
     assert len(redact_pii.parse_args([]).classes) == 6
     with pytest.raises(SystemExit):
         redact_pii.parse_args(["--classes", "SSN"])
+
+
+def test_no_veto_unless_asked_and_only_for_the_learned_system_on_secrets():
+    assert redact_pii.parse_args(["--model", "m"]).veto == ()
+    assert redact_pii.parse_args(["--model", "m", "--veto", "KEY"]).veto == ("KEY",)
+    for bad in (["--model", "m", "--veto", "EMAIL"], ["--veto", "KEY"]):  # baseline: no model
+        with pytest.raises(SystemExit):
+            redact_pii.parse_args(bad)

@@ -23,7 +23,8 @@ import pyarrow.compute as pc
 
 from .decode import Decoder
 from .decontamination import DecontaminationConfig, Decontaminator
-from .dedup import DedupConfig, doc_id_of
+from .dedup import DedupConfig, doc_id_of, make_permutations
+from .dedup.local import SIGNATURE_COLUMNS, signature_columns, signature_schema
 from .github import (
     CommitLicenseFilter,
     CommitsConfig,
@@ -40,8 +41,6 @@ from .readers import ReaderConfig, RepoSpec, read_repo
 from .report import KEPT
 from .schema import (
     ACCOUNT_COLUMNS,
-    CONTENT,
-    CONTENT_HASH,
     DROP_REASON,
     LANGUAGE,
     PATH,
@@ -125,6 +124,7 @@ def code_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> 
         *quality_filters(config.quality),
         Decontaminator(patterns),
         DocIdAssigner(),
+        DedupSignatures(config.dedup),
     ]
 
 
@@ -135,6 +135,7 @@ def text_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> 
         CommitLicenseFilter(config.license),
         Decontaminator(patterns),
         DocIdAssigner(),
+        DedupSignatures(config.dedup),
     ]
 
 
@@ -159,6 +160,27 @@ class DocIdAssigner:
         return batch.append_column(DOC_ID, pa.array(ids, pa.int64()))
 
 
+class DedupSignatures:
+    """The MinHash signature of every live row, computed while its content is in memory.
+
+    The last row-wise stage: the dedup step then reads these ~1 KiB columns
+    from Parquet instead of every file's content a second time.
+    """
+
+    def __init__(self, config: DedupConfig):
+        self.config = config
+        self.permutations = make_permutations(config.num_perm, config.seed)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return signature_columns(
+            batch,
+            pc.is_null(batch[DROP_REASON]),
+            permutations=self.permutations,
+            ngram=self.config.ngram,
+            scope_column=self.config.scope_column,
+        )
+
+
 def curate_repo(spec: RepoSpec, config: CurationConfig, stages: Sequence) -> Iterator[pa.Table]:
     """Read one repository and push each batch through the row-wise stages."""
     for raw in read_repo(spec, config.reader):
@@ -180,10 +202,13 @@ def curate_text_source(
 # Arrow batch functions of the dataset-wide steps (the job maps them over Parquet).
 
 
-def live_for_dedup(batch: pa.Table) -> pa.Table:
-    """The columns dedup needs, of the rows no stage has dropped."""
+DEDUP_READ_COLUMNS = [DOC_ID, *SIGNATURE_COLUMNS, DROP_REASON]  # what the dedup step reads
+
+
+def live_signature_rows(batch: pa.Table, num_perm: int) -> pa.Table:
+    """The signature rows (:func:`~starcoder_data.dedup.local.signature_schema`) of live rows."""
     live = batch.filter(pc.is_null(batch[DROP_REASON]))
-    return live.select([DOC_ID, CONTENT_HASH, CONTENT, LANGUAGE])
+    return live.select([DOC_ID, *SIGNATURE_COLUMNS]).cast(signature_schema(num_perm))
 
 
 def apply_dedup_decisions(batch: pa.Table) -> pa.Table:
@@ -210,7 +235,8 @@ def mark_dedup_drops(batch: pa.Table, drops: pa.Table | None) -> pa.Table:
 
 def kept_rows(batch: pa.Table) -> pa.Table:
     """Rows of the curated dataset: kept, without the bookkeeping columns."""
-    return batch.filter(pc.is_null(batch[DROP_REASON])).drop_columns([DROP_REASON, DOC_ID])
+    bookkeeping = [DROP_REASON, DOC_ID, *(c for c in SIGNATURE_COLUMNS if c in batch.column_names)]
+    return batch.filter(pc.is_null(batch[DROP_REASON])).drop_columns(bookkeeping)
 
 
 def dropped_rows(batch: pa.Table) -> pa.Table:

@@ -17,13 +17,20 @@ def read_curated_sample(
     languages: tuple[str, ...] = (),
     max_file_bytes: int = 200_000,
     seed: int = 0,
+    exclude_repos: frozenset[str] | None = None,
 ) -> list[dict]:
     """Files of the curated corpus in a seeded hash order, until ``max_bytes`` of content.
 
     Hash order mixes repos and languages without reading everything into a
     shuffle; files over ``max_file_bytes`` (data dumps, generated code) are skipped.
+    Repos in ``exclude_repos`` are never read; by default those of the real-file
+    evaluation set's packages, so no PII model trains on the people it is judged on.
     """
     import pyarrow.dataset as ds
+
+    from .real_eval import excluded_repos
+
+    exclude = excluded_repos() if exclude_repos is None else exclude_repos
 
     data = Path(data)
     if not any(data.rglob("*.parquet")):
@@ -45,6 +52,8 @@ def read_curated_sample(
     for i in order:
         row = rows[i]
         if languages and row.get("language") not in languages:
+            continue
+        if row["repo"] in exclude:
             continue
         size = row.get("size") or 0
         if size > max_file_bytes:

@@ -5,6 +5,10 @@ and overlaps it (each gold span is matched once), the lenient match that NER
 evaluations of PII use because the boundary of a value in code is often a
 matter of taste (with or without a trailing ``!``). The strict variant, which
 demands identical trimmed boundaries, is reported alongside.
+
+Span scores do not say what a redaction lets through: a predicted span that
+overlaps half of a key counts as a hit, yet the other half survives. Leaks
+(:func:`count_leaks`) are gold values still present, verbatim, in the redacted text.
 """
 
 from __future__ import annotations
@@ -87,6 +91,21 @@ def evaluate_detector(
                     for key, value in k.items():
                         totals[mode][c][key] += value
     return {mode: scores(counts) for mode, counts in totals.items()}
+
+
+def count_leaks(
+    gold: Sequence[PiiSpan], redacted: str, classes: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """``{class: {"gold", "leaked"}}``: gold values of ``classes`` found verbatim in ``redacted``.
+
+    Each gold span counts once; a value replaced in one place but left in another leaks.
+    """
+    counts = {c: {"gold": 0, "leaked": 0} for c in classes}
+    for span in gold:
+        if span.label in counts:
+            counts[span.label]["gold"] += 1
+            counts[span.label]["leaked"] += span.value in redacted
+    return counts
 
 
 def format_table(results: dict[str, dict], mode: str = OVERLAP) -> str:

@@ -16,6 +16,12 @@ model's mean probability that its tokens are PII reaches it) and ``accept``
 never). :func:`calibrate` picks them on a validation split carved from the
 training repos, and ``train_pii_ner.py`` stores them in the model's
 ``pii_task.json``, where :func:`read_learned_config` finds them.
+
+Secrets are recall-first: :class:`LearnedDetector` never lets the model drop
+a rule-based KEY or PASSWORD candidate unless its ``veto`` names the class. A
+leaked key costs more than a redacted digest, and the ``verify`` thresholds
+are tuned on injected PII, not on the real files the redactor sees (on those
+the real-file set of :mod:`starcoder_pii.real_eval` measures both choices).
 """
 
 from __future__ import annotations
@@ -74,14 +80,35 @@ def _select(
     return resolve_overlaps(fixed + added)
 
 
+def recall_first(config: LearnedConfig, veto: tuple[str, ...] = ()) -> LearnedConfig:
+    """``config`` with ``verify`` at 0.0 (keep every rule-based span) for classes not in ``veto``.
+
+    ``veto`` must name classes the model can verify (:data:`VERIFIED_CLASSES`);
+    anything else is refused, so a typo cannot silently switch the veto off or on.
+    """
+    unknown = sorted(set(veto) - set(VERIFIED_CLASSES))
+    if unknown:
+        raise ValueError(f"veto classes {unknown} are not among {VERIFIED_CLASSES}")
+    verify = {c: config.verify.get(c, 0.0) if c in veto else 0.0 for c in VERIFIED_CLASSES}
+    return replace(config, verify=verify)
+
+
 class LearnedDetector:
-    """Baseline candidates the NER model verifies, plus the model's post-processed spans."""
+    """Baseline candidates the NER model verifies, plus the model's post-processed spans.
+
+    Recall-first by default: every rule-based KEY and PASSWORD is kept whatever
+    the model thinks of it; ``veto=("KEY",)`` lets the model drop the baseline's
+    keys below ``config.verify["KEY"]`` (see :func:`recall_first`).
+    """
 
     name = "learned"
 
-    def __init__(self, ner, baseline, config: LearnedConfig | None = None):
+    def __init__(
+        self, ner, baseline, config: LearnedConfig | None = None, veto: tuple[str, ...] = ()
+    ):
         self.ner, self.baseline = ner, baseline
-        self.config = config or LearnedConfig()
+        self.veto = tuple(veto)
+        self.config = recall_first(config or LearnedConfig(), self.veto)
 
     def __call__(self, text: str, path: str = "file.txt") -> list[PiiSpan]:
         return self.detect_batch([text], [path])[0]

@@ -46,6 +46,9 @@ class RedactorConfig:
     ner_batch_size: int = 16  # windows per forward pass
     max_ner_chars: int = 1_000_000  # larger files get the baseline only
     keep_spans: bool = False  # add pii_spans for the audit output
+    # learned only: secret classes the model may drop a rule-based candidate of (recall-first:
+    # none; measured on the real-file set, the veto leaks more than it saves)
+    veto: tuple[str, ...] = ()
     redaction: RedactionConfig = field(default_factory=RedactionConfig)
 
     def __post_init__(self):
@@ -76,7 +79,8 @@ def build_detector(config: RedactorConfig):
     if config.detector == LEARNED:
         from .learned import LearnedDetector, read_learned_config
 
-        return LearnedDetector(ner, baseline, read_learned_config(config.model_dir)), baseline
+        learned = read_learned_config(config.model_dir)
+        return LearnedDetector(ner, baseline, learned, veto=config.veto), baseline
     union = (KEY, PASSWORD) if config.detector == ENSEMBLE else ()
     return CombinedDetector(ner, baseline, union_classes=union), baseline
 

@@ -68,9 +68,27 @@ def find_duplicates(ds: ray.data.Dataset, config: DedupConfig, work_dir: str) ->
     pair's estimate at least ``config.threshold``), the one with the smallest
     ``doc_id`` is kept. Any number of files, none included, is fine.
     """
+    return find_duplicates_of_signatures(
+        ds, config, work_dir, signatures=lambda: _signature_rows(ds, config)
+    )
+
+
+def find_duplicates_of_signatures(
+    rows: ray.data.Dataset,
+    config: DedupConfig,
+    work_dir: str,
+    *,
+    signatures: Callable[[], ray.data.Dataset] | None = None,
+) -> ray.data.Dataset:
+    """:func:`find_duplicates` from signature rows computed beforehand.
+
+    ``rows`` has the columns of :func:`~.local.signature_schema` (one row per
+    live file, e.g. from :func:`~.local.signature_columns` in a job's filter
+    step, with the same ``config``); ``signatures``, if given, builds them instead.
+    """
     os.makedirs(work_dir, exist_ok=True)
     schema = signature_schema(config.num_perm)
-    rows = _checkpoint(work_dir, "signatures", schema, lambda: _signature_rows(ds, config))
+    rows = _checkpoint(work_dir, "signatures", schema, signatures or (lambda: rows))
     files = _marker(work_dir, "signatures")["rows"]
     if estimated_bytes(files, config.num_perm) <= config.local_memory_bytes:
         decide = partial(duplicates_in_memory, shape=config.band_shape, threshold=config.threshold)
@@ -87,6 +105,31 @@ def find_duplicates(ds: ray.data.Dataset, config: DedupConfig, work_dir: str) ->
             roots = _components(edges, config, work_dir)
         near = roots.map_batches(_near_drops, batch_format="pyarrow")
     return _checkpoint(work_dir, "drops", DROP_SCHEMA, lambda: _merge_drops(exact, near, config))
+
+
+def drops_from_parquet(
+    path: str,
+    columns: list[str],
+    prepare: Callable[[pa.Table], pa.Table],
+    config: DedupConfig,
+) -> pa.Table:
+    """The drop list of signature rows stored in Parquet, decided in one task.
+
+    For rows known to fit ``config.local_memory_bytes``: one worker reads
+    ``columns`` of every file under ``path`` with pyarrow (threads, no Ray
+    Data read tasks: on hundreds of small files those cost seconds each
+    round), ``prepare`` turns them into signature rows, and the in-memory
+    path decides.
+    """
+    return ray.get(_decide_from_parquet.remote(path, columns, prepare, config))
+
+
+@ray.remote
+def _decide_from_parquet(path, columns, prepare, config: DedupConfig) -> pa.Table:
+    import pyarrow.dataset as pads
+
+    rows = prepare(pads.dataset(path, format="parquet").to_table(columns=columns))
+    return duplicates_in_memory(rows, shape=config.band_shape, threshold=config.threshold)
 
 
 def _in_one_task(ds: ray.data.Dataset, decide: Callable[[pa.Table], pa.Table]) -> ray.data.Dataset:

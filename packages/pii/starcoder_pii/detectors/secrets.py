@@ -16,8 +16,8 @@ UUIDs, templated values and indirect references. Here:
   numbers and sequences (``abc...xyz0123``) are never keys;
 * the keyword plugin reports PASSWORD after ``password``/``passwd``/``pwd``
   style keywords and KEY after ``secret``/``token``/``api_key`` (then only if
-  gibberish); credentials in URLs (``scheme://user:password@host``) are
-  PASSWORD;
+  gibberish); credentials in URLs (``scheme://user:password@host``, the user
+  possibly empty as in ``redis://:password@host``) are PASSWORD;
 * PEM private-key blocks, which span lines and so escape a line scanner, and
   Google API keys, which detect-secrets has no plugin for, come from regexes.
 """
@@ -67,7 +67,7 @@ _KEY_KEYWORD = re.compile(r"key|secret|token|auth|cred|signature|salt|private", 
 _HEX_VALUE = re.compile(r"[0-9a-fA-F]+")
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-.+/=]")
 _URL_CREDENTIALS = re.compile(
-    r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"]{1,64}:([^\s:/@'\"]{1,128})@[\w.\-]+", re.IGNORECASE
+    r"\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@'\"]{0,64}:([^\s:/@'\"]{1,128})@[\w.\-]+", re.IGNORECASE
 )
 # Only the BEGIN line is a regex; its END line is found with str.find, so a BEGIN
 # without an END (documentation, truncated files) costs one scan, never a backtrack.
