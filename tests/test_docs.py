@@ -191,3 +191,18 @@ def test_relative_links_point_to_existing_files(path):
         if not (path.parent / target).exists()
     ]
     assert not broken, f"{path.relative_to(ROOT)} links to missing files: {broken}"
+
+
+def test_every_marked_figure_table_matches_its_results_file():
+    """A doc's benchmark table is what ``benchmarks/doc_tables.py`` renders from the results."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import doc_tables
+
+    marked = [doc for doc in doc_tables.DOCS if doc.exists() and "<!-- table " in doc.read_text()]
+    assert marked, "no doc marks a figure table"
+    assert doc_tables.stale_docs() == []
+    # a figure edited by hand is caught
+    doc = marked[0]
+    first_row = doc_tables.BLOCK.search(doc.read_text())["body"].splitlines()[2]
+    edited = doc.read_text().replace(first_row, first_row.replace("|", "| 9", 2), 1)
+    assert doc_tables.updated(edited) != edited
