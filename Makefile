@@ -18,12 +18,15 @@ PACKAGES := packages/data packages/model packages/pii packages/attribution packa
 
 install: $(STAMP)
 
-# Debian packages the tests drive: chromium (the playground's browser test) and
-# bubblewrap (the evaluation sandbox). Installed when missing and apt is usable.
-SYSTEM_PACKAGES := chromium bubblewrap
+# Programs the tests drive, as command:Debian package: chromium (the playground's
+# browser test), bubblewrap (the evaluation sandbox), g++ and javac (the C++ and
+# Java evaluation tests). A package is installed when its command is missing and
+# apt is usable.
+SYSTEM_PACKAGES := chromium:chromium bwrap:bubblewrap g++:g++ javac:default-jdk-headless
 
 $(STAMP): requirements.txt $(wildcard packages/*/pyproject.toml services/*/pyproject.toml)
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+		command -v $${p%%:*} >/dev/null 2>&1 || echo $${p#*:}; done); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import posixpath
+import shutil
 import stat
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import tempfile
 import tracemalloc
 import types
 import zipfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pyarrow as pa
@@ -147,17 +150,48 @@ def test_missing_directory_is_one_unreadable_row(tmp_path, fake_licenses):
     assert _brief(_rows(spec)) == [("", 0, None, "read:unreadable")]
 
 
+NOBODY = 65534  # the unprivileged user and group of Debian and most Linux systems
+
+
+def _brief_as_nobody(spec) -> list:
+    """``_brief(_rows(spec))`` read by a forked child that dropped root for ``nobody``."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(_brief(_rows(spec)), out)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as inp:
+        data = inp.read()
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, "the unprivileged reader failed"
+    return pickle.loads(data)
+
+
 def test_unreadable_file_without_permission(tmp_path, fake_licenses):
-    _write(tmp_path / "r" / "ok.py", b"ok\n")
-    _write(tmp_path / "r" / "secret.py", b"secret\n")
-    os.chmod(tmp_path / "r" / "secret.py", 0)
+    # root reads any file: as root the same read runs as `nobody`, in a folder it may enter
+    root = Path(tempfile.mkdtemp()) if os.geteuid() == 0 else tmp_path
     try:
-        if os.access(tmp_path / "r" / "secret.py", os.R_OK):
-            pytest.skip("running with privileges that read any file")
-        rows = _rows(RepoSpec(kind="directory", location=str(tmp_path / "r"), name="r"))
+        os.chmod(root, 0o755)
+        _write(root / "r" / "ok.py", b"ok\n")
+        _write(root / "r" / "secret.py", b"secret\n")
+        os.chmod(root / "r" / "secret.py", 0)
+        spec = RepoSpec(kind="directory", location=str(root / "r"), name="r")
+        brief = _brief_as_nobody(spec) if os.geteuid() == 0 else _brief(_rows(spec))
     finally:
-        os.chmod(tmp_path / "r" / "secret.py", stat.S_IRUSR | stat.S_IWUSR)
-    assert _brief(rows) == [("ok.py", 3, b"ok\n", None), ("secret.py", 7, None, "read:unreadable")]
+        os.chmod(root / "r" / "secret.py", stat.S_IRUSR | stat.S_IWUSR)
+        if root != tmp_path:
+            shutil.rmtree(root)
+    assert brief == [("ok.py", 3, b"ok\n", None), ("secret.py", 7, None, "read:unreadable")]
 
 
 def test_io_error_is_unreadable_not_a_crash(tmp_path, fake_licenses, monkeypatch):

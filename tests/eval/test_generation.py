@@ -117,7 +117,13 @@ def test_local_infilling_runs(local):
 def test_local_prompt_longer_than_the_context_keeps_its_end(local):
     long_prompt = "x = 1\n" * 400 + "def f():"
     assert len(local.tokenizer(long_prompt)["input_ids"]) > local.context
-    (texts,) = local.generate(
-        [GenerationRequest(prompt=long_prompt)], SamplingConfig(greedy=True, max_new_tokens=4)
+    config = SamplingConfig(greedy=True, max_new_tokens=4)
+    (texts,) = local.generate([GenerationRequest(prompt=long_prompt)], config)
+    ids = local.tokenizer(long_prompt)["input_ids"]
+    room = local.context - 4
+    tail, head = local.tokenizer.decode(ids[-room:]), local.tokenizer.decode(ids[:room])
+    assert local.tokenizer(tail)["input_ids"] == ids[-room:]  # the cut re-encodes exactly
+    (from_tail,), (from_head,) = (
+        local.generate([GenerationRequest(prompt=p)], config) for p in (tail, head)
     )
-    assert len(texts) == 1
+    assert texts == from_tail and from_tail != from_head  # the end was kept, not the start

@@ -86,3 +86,10 @@ def test_veto_is_explicit_and_validated():
         recall_first(CALIBRATED, ("EMAIL",))
     with pytest.raises(ValueError, match="key"):
         LearnedDetector(None, None, CALIBRATED, veto=("key",))
+
+
+def test_learned_detector_adds_the_names_of_author_contexts(sceptical_model):
+    detector = LearnedDetector(_ner(sceptical_model), BaselineDetector(), CALIBRATED)
+    text = '__author__ = "Ana María Gómez"\n' + TEXT
+    found = {(s.label, s.value) for s in detector(text, "settings.py")}
+    assert found == {("NAME", "Ana María Gómez"), ("KEY", KEY), ("PASSWORD", PASSWORD)}

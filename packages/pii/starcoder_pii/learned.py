@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .detectors.names import detect_contact_names
 from .evaluate import count_matches, scores
 from .ner.postprocess import PostprocessConfig, postprocess
 from .spans import EMAIL, IP_ADDRESS, KEY, NAME, PASSWORD, USERNAME, PiiSpan, resolve_overlaps
@@ -96,7 +97,10 @@ def recall_first(config: LearnedConfig, veto: tuple[str, ...] = ()) -> LearnedCo
 class LearnedDetector:
     """Baseline candidates the NER model verifies, plus the model's post-processed spans.
 
-    Recall-first by default: every rule-based KEY and PASSWORD is kept whatever
+    Its rule-based candidates are the baseline's plus the names that
+    :func:`~.detectors.names.detect_contact_names` finds in author contexts
+    (``Name <email>``, ``__author__``, ``Author:``), which are kept like the
+    regexes' spans. Recall-first by default: every rule-based KEY and PASSWORD is kept whatever
     the model thinks of it; ``veto=("KEY",)`` lets the model drop the baseline's
     keys below ``config.verify["KEY"]`` (see :func:`recall_first`).
     """
@@ -116,7 +120,7 @@ class LearnedDetector:
     def detect_batch(self, texts: list[str], paths: list[str]) -> list[list[PiiSpan]]:
         outputs = self.ner.analyse_batch(texts, paths)
         return [
-            combine(self.baseline(text, path), output, self.config)
+            combine(self.baseline(text, path) + detect_contact_names(text), output, self.config)
             for text, path, output in zip(texts, paths, outputs, strict=True)
         ]
 

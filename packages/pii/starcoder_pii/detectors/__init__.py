@@ -1,7 +1,8 @@
-"""Rule-based detectors: StarCoder's regex + detect-secrets baseline."""
+"""Rule-based detectors: StarCoder's regex + detect-secrets baseline; names in author contexts."""
 
 from .baseline import BaselineConfig, BaselineDetector
 from .gibberish import is_gibberish, is_hash, is_uuid, shannon_entropy
+from .names import detect_contact_names
 from .network import (
     POPULAR_DNS_SERVERS,
     NetworkDetectorConfig,
@@ -17,6 +18,7 @@ __all__ = [
     "BaselineDetector",
     "NetworkDetectorConfig",
     "SecretDetectorConfig",
+    "detect_contact_names",
     "detect_emails",
     "detect_ip_addresses",
     "detect_secrets",
