@@ -126,17 +126,29 @@ def evaluate(dataset: Path, model: Path, output: Path) -> dict:
     return record
 
 
+SECRET_F1_SLACK = 0.02  # F1 a secret class may give up for recall (over-redaction, not leaks)
+
+
 def criterion(baseline: dict, learned: dict) -> dict:
-    """The bar: beat the baseline's F1 on KEY and PASSWORD, not fall below it on EMAIL and IP."""
+    """The bar, recall first: never miss a secret the rules find, nowhere a worse F1.
+
+    On KEY and PASSWORD the learned system's recall must reach the baseline's
+    (a missed secret is a leak) and its F1 may not fall more than
+    ``SECRET_F1_SLACK`` below (a redacted digest costs little); on EMAIL and
+    IP_ADDRESS, where both use the same regexes, its F1 must match.
+    """
     checks = {}
-    bar = (("KEY", True), ("PASSWORD", True), ("EMAIL", False), ("IP_ADDRESS", False))
-    for label, strict in bar:
-        ours, theirs = learned[label]["f1"], baseline[label]["f1"]
+    for label in ("KEY", "PASSWORD"):
+        ours, theirs = learned[label], baseline[label]
         checks[label] = {
-            "learned_f1": ours,
-            "baseline_f1": theirs,
-            "holds": ours > theirs if strict else ours >= theirs,
-        }
+            "learned_recall": ours["recall"], "baseline_recall": theirs["recall"],
+            "learned_f1": ours["f1"], "baseline_f1": theirs["f1"],
+            "holds": ours["recall"] >= theirs["recall"]
+            and ours["f1"] >= theirs["f1"] - SECRET_F1_SLACK,
+        }  # fmt: skip
+    for label in ("EMAIL", "IP_ADDRESS"):
+        ours, theirs = learned[label]["f1"], baseline[label]["f1"]
+        checks[label] = {"learned_f1": ours, "baseline_f1": theirs, "holds": ours >= theirs}
     holds = all(c["holds"] for c in checks.values())
     failing = [label for label, c in checks.items() if not c["holds"]]
     summary = "criterion holds" if holds else f"criterion fails on {', '.join(failing)}"

@@ -121,13 +121,19 @@ def test_pretrain_finetune_and_redact_with_the_model(ray_cluster, training_input
     assert report["spans"]["EMAIL"] >= 1 and report["spans"]["IP_ADDRESS"] >= 2
 
 
-def test_criterion_needs_a_strict_win_on_secrets():
-    def f1s(**values):
-        return {label: {"f1": f1} for label, f1 in values.items()}
+def test_criterion_is_recall_first_on_secrets():
+    def scores(**values):
+        return {label: {"recall": r, "f1": f1} for label, (r, f1) in values.items()}
 
-    baseline = f1s(KEY=0.9, PASSWORD=0.5, EMAIL=1.0, IP_ADDRESS=0.98)
-    better = f1s(KEY=0.95, PASSWORD=0.6, EMAIL=1.0, IP_ADDRESS=0.98)
-    assert train_pii_ner.criterion(baseline, better)["holds"]
-    tied = f1s(KEY=0.9, PASSWORD=0.6, EMAIL=1.0, IP_ADDRESS=0.99)
-    verdict = train_pii_ner.criterion(baseline, tied)
+    baseline = scores(KEY=(0.8, 0.9), PASSWORD=(0.4, 0.5), EMAIL=(1, 1.0), IP_ADDRESS=(1, 0.98))
+    # keeps every rule-based key, a little less precise: holds
+    wider = scores(KEY=(0.85, 0.89), PASSWORD=(0.5, 0.6), EMAIL=(1, 1.0), IP_ADDRESS=(1, 0.98))
+    assert train_pii_ner.criterion(baseline, wider)["holds"]
+    # a better F1 that misses keys the rules found: fails
+    vetoing = scores(KEY=(0.78, 0.95), PASSWORD=(0.5, 0.6), EMAIL=(1, 1.0), IP_ADDRESS=(1, 0.98))
+    verdict = train_pii_ner.criterion(baseline, vetoing)
     assert not verdict["holds"] and verdict["summary"] == "criterion fails on KEY"
+    # recall kept but precision given away wholesale: fails too
+    noisy = scores(KEY=(0.9, 0.7), PASSWORD=(0.5, 0.6), EMAIL=(1, 1.0), IP_ADDRESS=(1, 0.97))
+    verdict = train_pii_ner.criterion(baseline, noisy)
+    assert verdict["summary"] == "criterion fails on KEY, IP_ADDRESS"
