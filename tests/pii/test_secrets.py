@@ -104,3 +104,16 @@ def test_a_repeated_value_inside_a_longer_token_is_found_once():
         "aaAKIA4J7ZQX2M5NBVK3WPbbAKIA4J7ZQX2M5NBVK3WPcc",
         "AKIA4J7ZQX2M5NBVK3WP",
     ]
+
+
+def test_passwords_with_dollar_and_percent_signs_are_passwords_not_templates():
+    text = (
+        "DB = {'user': 'app', 'password': 'Zk3$9pwQ'}\n"
+        'PASSWORD = "h4ppyCat%"\n'
+        'URL = "postgresql://app:Zk3$9pwQ@db.acme.io:5432/prod"\n'
+        'password = "${DB_PASSWORD}"\n'  # references stay references
+        'password = "%(password)s"\n'
+        "password = '$PASSWORD'\n"
+    )
+    found = [(s.label, s.value) for s in detect_secrets(text, "settings.py")]
+    assert found == [("PASSWORD", "Zk3$9pwQ"), ("PASSWORD", "h4ppyCat%"), ("PASSWORD", "Zk3$9pwQ")]

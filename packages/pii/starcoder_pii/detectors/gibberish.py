@@ -21,7 +21,12 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _UUID = re.compile(
     r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 )
-_TEMPLATE = re.compile(r"[${}<>%]|\*\*\*|^x{4,}$|^(your|my|some|the)[_\-]", re.IGNORECASE)
+# The shapes of references, not any ``$`` or ``%``: real passwords hold those characters.
+_TEMPLATE = re.compile(
+    r"\$\{|\$\(|^\$\w+$|\{\{|\}\}|^\{\w*\}$|^<[^<>]*>$|%\(\w+\)[sd]|%[sd]|^%\w+%$"
+    r"|\*\*\*|^x{4,}$|^(your|my|some|the)[_\-]",
+    re.IGNORECASE,
+)
 # Lengths of the common digests in hex: MD5, SHA-1, SHA-224, SHA-256, SHA-384, SHA-512.
 HASH_HEX_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
 _SEQUENCES = (
