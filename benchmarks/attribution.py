@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _results import write_result
 from starcoder_attribution import (
     BloomFilter,
     MembershipConfig,
@@ -209,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             "search": bench_search(files, queries, Path(workdir)),
         }
     print(json.dumps(result, indent=2))
+    write_result("attribution", result)
     return 0
 
 

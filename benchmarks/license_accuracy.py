@@ -26,6 +26,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from _results import write_result
 from starcoder_data.licenses import (
     TEXT_MATCH_MIN_SCORE,
     debian_license_to_spdx,
@@ -156,7 +157,9 @@ def main() -> None:
     parser.add_argument("--common-licenses", type=Path, default=Path("/usr/share/common-licenses"))
     parser.add_argument("--min-score", type=float, default=TEXT_MATCH_MIN_SCORE)
     args = parser.parse_args()
-    print(json.dumps(run(args.doc_dir, args.common_licenses, args.min_score), indent=2))
+    result = run(args.doc_dir, args.common_licenses, args.min_score)
+    print(json.dumps(result, indent=2))
+    write_result("license_accuracy", result)
 
 
 if __name__ == "__main__":

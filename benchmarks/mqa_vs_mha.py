@@ -27,6 +27,7 @@ import json
 import time
 
 import torch
+from _results import write_result
 from starcoder_model.modeling import build_model
 from starcoder_model.presets import TINY, ModelPreset, get_preset
 from starcoder_model.sizing import kv_cache_bytes_per_token, parameter_count
@@ -178,6 +179,7 @@ def main() -> None:
         "seconds": round(time.perf_counter() - start, 1),
     }
     print(json.dumps(report, indent=2))
+    write_result("mqa_vs_mha", report)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from _results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1e6
@@ -134,6 +135,7 @@ def main(argv=None) -> int:
                 args.model, rows, args.inference_files, args.batch_size
             )
     print(json.dumps(results, indent=2))
+    write_result("pii_redaction", results)
     return 0
 
 

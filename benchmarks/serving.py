@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import write_result
+
 PROMPTS = [
     "def fibonacci(n):\n",
     "import os\nimport sys\n\n\ndef main(argv):\n",
@@ -228,6 +230,7 @@ def main() -> None:
         "targets": {"speedup_at_16_clients": ">= 4", "overhead_at_1_client": "<= 0.15"},
     }
     print(json.dumps(report, indent=2))
+    write_result("serving", report)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 import torch
+from _results import write_result
 from starcoder_model.modeling import build_model
 from starcoder_model.presets import get_preset
 from starcoder_model.sizing import flops_per_token, parameter_count
@@ -177,6 +178,7 @@ def main() -> dict:
     if all(rates):
         figures["ratio"] = round(rates[0] / rates[1], 3)
     print(json.dumps(figures, indent=2))
+    write_result("training_gpu", figures)
     return figures
 
 

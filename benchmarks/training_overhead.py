@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ray_jobs"))
 
 import numpy as np  # noqa: E402
+from _results import write_result
 from starcoder_model.training.metrics import read_metrics  # noqa: E402
 from starcoder_model.training.presets import tiny  # noqa: E402
 from starcoder_model.training.sampling import SequenceSampler  # noqa: E402
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> dict:
     }
     figures["meets_target"] = bool(figures["overhead"] <= 0.10)
     print(json.dumps(figures, indent=2))
+    write_result("training_overhead", figures)
     return figures
 
 
