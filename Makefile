@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 OUTPUTS ?= outputs
 VOCAB_SIZE ?= 8192
 DEEPSPEED := $(shell grep -o '^deepspeed==[0-9.]*' requirements.txt)
-PACKAGES := packages/data packages/model packages/pii packages/attribution packages/eval \
+PACKAGES := packages/jobs packages/data packages/model packages/pii packages/attribution packages/eval \
 	services/serve services/playground packages/pipeline
 
 .PHONY: install pipeline curate tokenizer tokens pretrain pii evaluate index serve test lint \

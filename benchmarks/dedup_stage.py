@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     sys.path.insert(0, str(ROOT / "ray_jobs"))
     import ray
-    from _cluster import init_ray
+    from starcoder_jobs.ray_runtime import init_ray
 
     config = DedupConfig(scope_column="language")  # as the curation job sets it
     paths = {"curation_job": config, "one_task": config}

@@ -74,8 +74,8 @@ def time_human_eval(workers: int) -> tuple[float, int]:
 
 def ray_vs_threads(samples, cpus: int, programs_per_task: int, repeats: int) -> dict:
     """The same programs on ``cpus`` threads of the driver and as Ray tasks on ``cpus`` CPUs."""
-    from _cluster import init_ray
-    from _execution import run_on_ray
+    from starcoder_eval.ray_execution import run_on_ray
+    from starcoder_jobs.ray_runtime import init_ray
 
     config = SandboxConfig(backend="bwrap")
     with warnings.catch_warnings():

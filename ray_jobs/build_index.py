@@ -11,20 +11,17 @@ Query it with ``python -m starcoder_attribution check --index DIR FILE``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _cluster import init_ray, prepare_output
 from starcoder_attribution import (
     INDEX_MEMBERSHIP_FILE,
     INDEX_SEARCH_DIR,
     BloomFilter,
     IndexManifest,
     MembershipConfig,
-    NgramConfig,
     TantivySearch,
     filter_size,
     write_index_manifest,
@@ -40,21 +37,13 @@ from starcoder_attribution.build import (
 )
 from starcoder_attribution.distinct import PRECISION as DISTINCT_PRECISION
 from starcoder_attribution.distinct import estimate_distinct
+from starcoder_attribution.jobs import IndexJob
+from starcoder_jobs.config import parse_config
+from starcoder_jobs.ray_runtime import init_ray, prepare_output
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="outputs/curated/data", help="curated Parquet folder")
-    parser.add_argument("--output", default="outputs/attribution", help="index folder")
-    parser.add_argument("--false-positive-rate", type=float, default=0.01, help="per n-gram")
-    parser.add_argument("--width", type=int, default=50, help="n-gram characters (50)")
-    parser.add_argument("--stride", type=int, default=50, help="indexing stride (50)")
-    parser.add_argument("--min-chain", type=int, default=3, help="n-gram hits that make a match")
-    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
-    parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or local)")
-    parser.add_argument("--num-cpus", type=int, help="CPUs of the local Ray (default: all)")
-    parser.add_argument("--batch-size", type=int, default=256, help="files per hashing batch")
-    return parser.parse_args(argv)
+def parse_args(argv: list[str] | None) -> IndexJob:
+    return parse_config(IndexJob, argv, __doc__.split("\n\n")[0], check=IndexJob.membership)
 
 
 def check_paths(data: Path, output: Path, overwrite: bool) -> None:
@@ -112,17 +101,14 @@ def folder_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(job: IndexJob) -> dict:
+    """Index ``job.data`` under ``job.output``; the summary (the manifest is written last)."""
     import ray
 
-    data, output = Path(args.data).resolve(), Path(args.output).resolve()
-    config = MembershipConfig(
-        ngrams=NgramConfig(width=args.width, stride=args.stride),
-        false_positive_rate=args.false_positive_rate,
-        min_chain=args.min_chain,
-    )
-    check_paths(data, output, args.overwrite)
-    init_ray(args.address, args.num_cpus)
+    data, output = Path(job.data).resolve(), Path(job.output).resolve()
+    config = job.membership()
+    check_paths(data, output, job.overwrite)
+    init_ray(job.address, job.num_cpus)
     num_cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     ds = ray.data.read_parquet(str(data)).select_columns(INPUT_COLUMNS)
     files = ds.count()

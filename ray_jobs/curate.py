@@ -13,7 +13,6 @@ with the same arguments resumes; another config is refused (see
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -24,7 +23,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from _cluster import init_ray
 from starcoder_data.benchmark_data import fetch_benchmarks
 from starcoder_data.curation import (
     DEDUP_DECISION,
@@ -52,6 +50,7 @@ from starcoder_data.decontamination import (
     removed_per_benchmark,
 )
 from starcoder_data.dedup import estimated_bytes
+from starcoder_data.jobs import CurateJob
 from starcoder_data.licenses import LicenseConfig
 from starcoder_data.notebooks import JUPYTER_STRUCTURED
 from starcoder_data.optout import OptOutConfig, load_optout_list
@@ -72,63 +71,34 @@ from starcoder_data.schema import (
     raw_table,
 )
 from starcoder_data.stage import apply_stages
+from starcoder_jobs.config import parse_config
+from starcoder_jobs.ray_runtime import init_ray
 
 REPO_KINDS = ("local", "directory", "folder", "git", "archive")
 
 
-def parse_args(argv: list[str] | None) -> tuple[CurationConfig, argparse.Namespace]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--source",
-        action="append",
-        default=[],
-        metavar="KIND[:LOCATION]",
-        help="local | directory:PATH | folder:PATH | git:PATH_OR_URL | archive:PATH | "
-        "issues:FILE.jsonl | commits:FILE.jsonl (repeatable; default: local)",
-    )
-    parser.add_argument("--output", default="outputs/curated", help="output folder")
-    parser.add_argument("--optout", help="opt-out list: one owner or owner/repo per line")
-    parser.add_argument("--max-repos", type=int, help="read at most this many repos per source")
-    parser.add_argument("--benchmark-cache", default="data_cache/benchmarks")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing run")
-    parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or local)")
-    parser.add_argument("--num-cpus", type=int, help="CPUs of the local Ray (default: all)")
-    parser.add_argument("--join-partitions", type=int, default=8)
-    parser.add_argument(
-        "--license-policy",
-        choices=("permissive", "any"),
-        default="permissive",
-        help="permissive: StarCoder's rule for public code (default); any: keep every "
-        "file, for your own code",
-    )
-    parser.add_argument(
-        "--decontaminate",
-        action="append",
-        default=[],
-        metavar="FILE.jsonl",
-        help="a benchmark of your own to remove from the data: JSON lines with string fields "
-        "among prompt, text, question, problem, canonical_solution, solution, code, "
-        "reference_code, answer; drops as decontam:<file stem> (repeatable)",
-    )
-    args = parser.parse_args(argv)
-
-    sources = tuple(SourceSpec.parse(text) for text in args.source or ["local"])
+def recipe(job: CurateJob) -> CurationConfig:
+    """The curation recipe a job runs: its sources, opt-out list, license policy, benchmarks."""
     optout = OptOutConfig()
-    if args.optout:
+    if job.optout:
         optout = OptOutConfig(
-            path=str(Path(args.optout).resolve()), entries=load_optout_list(args.optout)
+            path=str(Path(job.optout).resolve()), entries=load_optout_list(job.optout)
         )
     config = CurationConfig(
-        sources=sources,
-        max_repos=args.max_repos,
+        sources=tuple(SourceSpec.parse(text) for text in job.sources),
+        max_repos=job.max_repos,
         optout=optout,
-        license=LicenseConfig(policy=args.license_policy),
+        license=LicenseConfig(policy=job.license_policy),
         decontamination=DecontaminationConfig(
-            extra_benchmarks=tuple(str(Path(f).resolve()) for f in args.decontaminate)
+            extra_benchmarks=tuple(str(Path(f).resolve()) for f in job.decontaminate)
         ),
     )
     benchmark_names(config.decontamination)  # fail before any work on clashing names
-    return config, args
+    return config
+
+
+def parse_args(argv: list[str] | None) -> CurateJob:
+    return parse_config(CurateJob, argv, __doc__.split("\n\n")[0], check=recipe)
 
 
 def _step(title: str):
@@ -302,10 +272,12 @@ def summarize(
     return report
 
 
-def run(config: CurationConfig, args: argparse.Namespace) -> dict:
-    out = Path(args.output).resolve()
+def run(job: CurateJob) -> dict:
+    """Curate ``job.sources`` into ``job.output``; the report (resumes an interrupted run)."""
+    config = recipe(job)
+    out = Path(job.output).resolve()
     run_dir = RunDirectory(out)
-    resumed = run_dir.claim(config.as_dict(), overwrite=args.overwrite)
+    resumed = run_dir.claim(config.as_dict(), overwrite=job.overwrite)
     if resumed and (out / "report.json").exists():
         report = json.loads((out / "report.json").read_text())
         print(f"{out} already holds this run; its report:\n")
@@ -313,12 +285,12 @@ def run(config: CurationConfig, args: argparse.Namespace) -> dict:
         return report
     if resumed:
         print(f"resuming the run in {out}")
-    init_ray(args.address, args.num_cpus)
+    init_ray(job.address, job.num_cpus)
     started = time.perf_counter()
 
     t = _step("benchmark data for decontamination")
     patterns = decontamination_patterns(
-        fetch_benchmarks(args.benchmark_cache, config.decontamination.extra_benchmarks),
+        fetch_benchmarks(job.benchmark_cache, config.decontamination.extra_benchmarks),
         config.decontamination,
     )
     print(f"{len(patterns)} patterns ({time.perf_counter() - t:.1f}s)")
@@ -331,7 +303,7 @@ def run(config: CurationConfig, args: argparse.Namespace) -> dict:
         (duplicates, "exact and near deduplication",
          partial(find_duplicates_step, config, filtered, work / "dedup")),
         (final, "mark duplicates",
-         partial(mark_duplicates, filtered, duplicates, args.join_partitions, config)),
+         partial(mark_duplicates, filtered, duplicates, job.join_partitions, config)),
         (work / "outputs", "write kept files by language and the dropped-file account",
          partial(write_outputs, final, out)),
     ]  # fmt: skip
@@ -359,9 +331,9 @@ def run(config: CurationConfig, args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, args = parse_args(argv)
+    job = parse_args(argv)
     try:
-        run(config, args)
+        run(job)
     except RunConflictError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

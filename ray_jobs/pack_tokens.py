@@ -18,7 +18,6 @@ same arguments give byte-identical shards on every run, whatever the cluster.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from dataclasses import replace
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from _cluster import init_ray, prepare_output
+from starcoder_data.jobs import PackTokensJob
 from starcoder_data.tokens import (
     HELD_OUT_DIR,
     PRESETS,
@@ -49,43 +48,25 @@ from starcoder_data.tokens.documents import (
     encode_documents,
 )
 from starcoder_data.tokens.held_out import write_train_files
+from starcoder_jobs.config import parse_config
+from starcoder_jobs.ray_runtime import init_ray, prepare_output
 
 SORT_PARTITION_BYTES = 256 << 20  # Parquet bytes per sort partition (about 1 GiB of ids)
 
-_OVERRIDES = {  # CLI flag -> PackConfig field
-    "seq_len": "seq_len",
-    "seed": "seed",
-    "metadata_rate": "metadata_rate",
-    "val_fraction": "val_fraction",
-}
+def packing(job: PackTokensJob) -> PackConfig:
+    """The packing preset with the job's overrides (``ValueError`` for an invalid value)."""
+    overrides = {
+        "seq_len": job.seq_len,
+        "seed": job.seed,
+        "metadata_rate": job.metadata_rate,
+        "val_fraction": job.val_fraction,
+        "languages": job.language_list() or None,
+    }
+    return replace(PRESETS[job.preset](), **{k: v for k, v in overrides.items() if v is not None})
 
 
-def parse_args(argv: list[str] | None) -> tuple[PackConfig, argparse.Namespace]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="outputs/curated/data", help="curated Parquet folder")
-    parser.add_argument("--tokenizer", default="outputs/tokenizer", help="folder of tokenizer.json")
-    parser.add_argument("--output", default="outputs/tokens", help="output folder")
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
-    parser.add_argument("--seq-len", type=int, help="tokens per sequence (tiny 512, full 8192)")
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--metadata-rate", type=float, help="rate of each metadata part (0.2)")
-    parser.add_argument("--val-fraction", type=float, help="share of files held out (0.01)")
-    parser.add_argument("--languages", help="comma-separated languages (default: all)")
-    parser.add_argument("--overwrite", action="store_true", help="replace a non-empty --output")
-    parser.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or local)")
-    parser.add_argument("--num-cpus", type=int, help="CPUs of the local Ray (default: all)")
-    parser.add_argument("--batch-size", type=int, default=256, help="files per encoder batch")
-    args = parser.parse_args(argv)
-
-    config = PRESETS[args.preset]()
-    overrides = {field: getattr(args, flag) for flag, field in _OVERRIDES.items()}
-    if args.languages:
-        overrides["languages"] = tuple(x.strip() for x in args.languages.split(",") if x.strip())
-    try:
-        config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
-    except ValueError as error:
-        parser.error(str(error))
-    return config, args
+def parse_args(argv: list[str] | None) -> PackTokensJob:
+    return parse_config(PackTokensJob, argv, __doc__.split("\n\n")[0], check=packing)
 
 
 def input_paths(data: str | Path, languages: tuple[str, ...]) -> list[str]:
@@ -107,7 +88,7 @@ def input_paths(data: str | Path, languages: tuple[str, ...]) -> list[str]:
     return paths
 
 
-def encoded_documents(paths: list[str], tokenizer_json: str, config: PackConfig, args):
+def encoded_documents(paths: list[str], tokenizer_json: str, config: PackConfig, batch_size: int):
     """The Ray Data pipeline: read -> encode -> sort into packing order.
 
     Encoding runs as tasks fused with the reads, each worker process parsing
@@ -121,7 +102,7 @@ def encoded_documents(paths: list[str], tokenizer_json: str, config: PackConfig,
     ds = ds.map_batches(
         encode_documents,
         fn_kwargs={"tokenizer_json": tokenizer_json, "config": config},
-        batch_size=args.batch_size,
+        batch_size=batch_size,
         batch_format="pyarrow",
     )
     return ds.sort(SORT_KEYS, boundaries=sort_boundaries(paths))
@@ -161,23 +142,25 @@ def write_held_out(paths: list[str], config: PackConfig, folder: Path, names, co
     return {"dir": HELD_OUT_DIR, "files": table.num_rows, "training_files": len(names)}
 
 
-def run(config: PackConfig, args: argparse.Namespace) -> dict:
-    paths = input_paths(args.data, config.languages)
+def run(job: PackTokensJob) -> dict:
+    """Encode and pack ``job.data`` into shards under ``job.output``; the manifest."""
+    config = packing(job)
+    paths = input_paths(job.data, config.languages)
     try:
-        tokenizer = load_tokenizer(args.tokenizer)
+        tokenizer = load_tokenizer(job.tokenizer)
         special = SpecialIds.from_tokenizer(tokenizer)
-        sha256 = tokenizer_sha256(args.tokenizer)
+        sha256 = tokenizer_sha256(job.tokenizer)
     except TokenizerError as error:
         raise SystemExit(f"error: {error}") from None
-    output = Path(args.output).resolve()
-    prepare_output(output, args.overwrite)
+    output = Path(job.output).resolve()
+    prepare_output(output, job.overwrite)
     vocab_size = tokenizer.get_vocab_size(with_added_tokens=True)
     dtype = token_dtype(vocab_size)
 
-    init_ray(args.address, args.num_cpus)
+    init_ray(job.address, job.num_cpus)
     started = time.perf_counter()
     packer = TokenPacker(output, config, dtype)
-    for batch in encoded_documents(paths, tokenizer.to_str(), config, args).iter_batches(
+    for batch in encoded_documents(paths, tokenizer.to_str(), config, job.batch_size).iter_batches(
         batch_format="pyarrow", batch_size=None
     ):
         packer.add(batch)
@@ -199,8 +182,7 @@ def run(config: PackConfig, args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, args = parse_args(argv)
-    run(config, args)
+    run(parse_args(argv))
     return 0
 
 

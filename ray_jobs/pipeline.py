@@ -31,7 +31,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _cluster import init_ray
+from starcoder_jobs.config import to_argv
+from starcoder_jobs.ray_runtime import init_ray
 from starcoder_pipeline.config import PIPELINE_PRESETS, PipelineConfig, pipeline_config
 from starcoder_pipeline.fingerprint import read_record, start_record, write_record
 from starcoder_pipeline.layout import RunLayout
@@ -40,6 +41,7 @@ from starcoder_pipeline.plan import PlannedStage, plan_run
 from starcoder_pipeline.run_facts import collect_card_facts
 from starcoder_pipeline.stages import STAGE_NAMES
 from starcoder_pipeline.summary import StageOutcome, build_summary, format_summary, write_summary
+from starcoder_serve.jobs import ServeJob
 
 REPO = Path(__file__).resolve().parents[1]
 SUMMARY = "summary"  # --run-stage summary: the model card and the summary, on the cluster
@@ -102,12 +104,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--job-python", default="python", help="the cluster's Python for the jobs (--address)"
     )
     parser.add_argument("--run-stage", help=argparse.SUPPRESS)  # what --address submits
+    parser.add_argument("--config-json", help=argparse.SUPPRESS)  # with it: the whole config
     args = parser.parse_args(argv)
     args.force = [name for value in args.force for name in value.split(",") if name]
     return args
 
 
 def build_config(args: argparse.Namespace) -> PipelineConfig:
+    if args.config_json:  # a stage of a cluster run: the driver's config, as it was
+        return PipelineConfig.from_json(args.config_json)
     return pipeline_config(
         args.preset,
         sources=tuple(args.source) if args.source else None,
@@ -152,15 +157,13 @@ def run_stage_here(planned: PlannedStage, layout: RunLayout, position: str = "")
     if not planned.decision.runs:
         print(f"\n{position}{stage.name}: skipped ({planned.decision.reason})", flush=True)
         return _outcome(planned, "skipped")
-    arguments = planned.job_arguments()
+    config = planned.job_config()
     print(f"\n{position}{stage.name}: {TITLES[stage.name]} ({planned.decision.reason})", flush=True)
-    print(f"  python ray_jobs/{stage.job}.py {shlex.join(arguments)}", flush=True)
-    record = start_record(layout, stage.name, planned.fingerprint, arguments)
+    print(f"  python ray_jobs/{stage.job}.py {shlex.join(to_argv(config))}", flush=True)
+    record = start_record(layout, stage.name, planned.fingerprint, config)
     started = time.perf_counter()
     try:
-        result = importlib.import_module(stage.job).main(arguments)
-        if isinstance(result, int) and result != 0:
-            raise StageFailed(f"ray_jobs/{stage.job}.py exited with status {result}")
+        run_job(stage.job, config)
     except (Exception, SystemExit) as error:  # SystemExit: a job's own clear error message
         record.status, record.seconds = "failed", round(time.perf_counter() - started, 1)
         write_record(layout, record)
@@ -191,16 +194,26 @@ def summarise(layout: RunLayout, config, outcomes, urls=None) -> dict:
     return summary
 
 
-def _serve_arguments(
-    args, layout: RunLayout, config: PipelineConfig, browser: bool = True
-) -> list[str]:
-    serve_args = ["--checkpoint", str(layout.model), "--host", args.host]
-    serve_args += ["--port", str(args.port), "--playground-port", str(args.playground_port)]
-    serve_args += ["--num-gpus", str(config.serve_num_gpus)]
-    serve_args += ["--max-replicas", str(config.serve_max_replicas)]
-    if (layout.attribution / "manifest.json").is_file():
-        serve_args += ["--attribution-index", str(layout.attribution)]
-    return serve_args + ([] if browser and not args.no_browser else ["--no-browser"])
+def run_job(job: str, config) -> object:
+    """``ray_jobs/<job>.py``'s ``run(config)``: its report."""
+    module = importlib.import_module(job)
+    if job == "redact_pii":  # its settings are typed next; until then, its command line
+        return module.main(to_argv(config))
+    return module.run(config)
+
+
+def _serve_job(args, layout: RunLayout, config: PipelineConfig, browser: bool = True) -> ServeJob:
+    index = layout.attribution if (layout.attribution / "manifest.json").is_file() else None
+    return ServeJob(
+        checkpoint=str(layout.model),
+        host=args.host,
+        port=args.port,
+        playground_port=args.playground_port,
+        num_gpus=config.serve.num_gpus,
+        max_replicas=config.serve.max_replicas,
+        attribution_index=str(index) if index else None,
+        no_browser=not browser or args.no_browser,
+    )
 
 
 def run_pipeline(argv: list[str] | None = None) -> PipelineResult:
@@ -223,9 +236,7 @@ def run_pipeline(argv: list[str] | None = None) -> PipelineResult:
     if not args.no_serve:
         import serve as serve_job
 
-        services = serve_job.start_services(
-            serve_job.parse_args(_serve_arguments(args, layout, config))
-        )
+        services = serve_job.start_services(_serve_job(args, layout, config))
         urls = {"API": f"{services.api_url}/v1/completions"}
         if services.playground_url:
             urls["playground"] = services.playground_url
@@ -256,19 +267,15 @@ def _recorded_outcome(layout: RunLayout, planned: PlannedStage) -> StageOutcome:
 # --- cluster mode: every stage a Ray job -------------------------------------------------
 
 
-def _forwarded(args: argparse.Namespace, layout: RunLayout) -> list[str]:
-    forwarded = ["--preset", args.preset, "--output", str(layout.root)]
-    for source in args.source or []:
-        forwarded += ["--source", source]
-    for flag, value in (
-        ("--max-repos", args.max_repos),
-        ("--optout", args.optout),
-        ("--pii-model", args.pii_model),
-        ("--weights-license", args.weights_license),
-    ):
-        if value is not None:
-            forwarded += [flag, str(value)]
-    return forwarded + [arg for name in args.force for arg in ("--force", name)]
+def _stage_entrypoint(args, config: PipelineConfig, layout: RunLayout, stage: str) -> list[str]:
+    """``pipeline.py --run-stage`` for one stage: the driver's config travels as JSON."""
+    return [
+        *shlex.split(f"{args.job_python} ray_jobs/pipeline.py"),
+        "--output", str(layout.root),
+        "--config-json", config.to_json(),
+        *[arg for name in args.force for arg in ("--force", name)],
+        "--run-stage", stage,
+    ]  # fmt: skip
 
 
 def _submit(client, entrypoint: str, runtime_env: dict, deadline_s: float = 120.0) -> str:
@@ -318,24 +325,18 @@ def submit_pipeline(args, config: PipelineConfig, layout: RunLayout) -> Pipeline
     else:
         runtime_env = {"working_dir": args.working_dir, "excludes": UPLOAD_EXCLUDES}
         prefix = ""
-    script = f"{args.job_python} ray_jobs/pipeline.py"
-    forwarded = _forwarded(args, layout)
     selected = [name for name in STAGE_NAMES if not args.stages or name in args.stages.split(",")]
     outcomes = []
-    for name in selected:
-        entrypoint = shlex.join([*shlex.split(script), *forwarded, "--run-stage", name])
-        outcomes.append(
-            StageOutcome(name, "job", "", _run_job(client, name, entrypoint, runtime_env))
-        )
-    entrypoint = prefix + shlex.join([*shlex.split(script), *forwarded, "--run-stage", SUMMARY])
-    _run_job(client, SUMMARY, entrypoint, runtime_env)
+    for name in [*selected, SUMMARY]:  # every job runs from the project's folder
+        entrypoint = prefix + shlex.join(_stage_entrypoint(args, config, layout, name))
+        seconds = _run_job(client, name, entrypoint, runtime_env)
+        if name != SUMMARY:
+            outcomes.append(StageOutcome(name, "job", "", seconds))
     result = PipelineResult({}, outcomes)
     if not args.no_serve:
+        serve_job = _serve_job(args, layout, config, browser=False)
         serve_entry = prefix + shlex.join(
-            [
-                *shlex.split(f"{args.job_python} ray_jobs/serve.py"),
-                *_serve_arguments(args, layout, config, browser=False),
-            ]
+            [*shlex.split(f"{args.job_python} ray_jobs/serve.py"), *to_argv(serve_job)]
         )
         job_id = _submit(client, serve_entry, runtime_env)
         print(

@@ -12,28 +12,38 @@ checkpoints a rerun or a restarted worker resumes from).
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from _training import add_common_arguments, default_output, parse_overrides, run_training
+from starcoder_jobs.config import parse_config
+from starcoder_model.jobs import PretrainJob, training_overrides
+from starcoder_model.training.config import TrainConfig
+from starcoder_model.training.driver import run_training
 from starcoder_model.training.presets import PRETRAIN_PRESETS
+from starcoder_model.training.report import TrainingReport
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--preset", default="tiny", choices=sorted(PRETRAIN_PRESETS))
-    parser.add_argument(
-        "--tokenizer", default="outputs/tokenizer", help="the tokenizer the shards were packed with"
+def train_config(job: PretrainJob) -> TrainConfig:
+    """The job's preset with its overrides (``ValueError`` for an unknown preset or field)."""
+    if job.preset not in PRETRAIN_PRESETS:
+        raise ValueError(f"unknown preset {job.preset!r}; one of {sorted(PRETRAIN_PRESETS)}")
+    return PRETRAIN_PRESETS[job.preset](job.tokens, job.output).with_overrides(
+        tokenizer_dir=job.tokenizer, **training_overrides(job)
     )
-    add_common_arguments(parser)
-    args = parser.parse_args(argv)
-    config = PRETRAIN_PRESETS[args.preset](
-        args.tokens or default_output("tokens"), args.output or default_output("pretrain")
-    ).with_overrides(
-        tokenizer_dir=args.tokenizer, **parse_overrides(args.overrides, args.language_weights)
-    )
-    return run_training(config, address=args.address, overwrite=args.overwrite)
+
+
+def run(job: PretrainJob) -> TrainingReport:
+    """Train to the preset's last step (resuming a run left in ``job.output``); the summary."""
+    return run_training(train_config(job), address=job.address, overwrite=job.overwrite)
+
+
+def parse_args(argv: list[str] | None) -> PretrainJob:
+    return parse_config(PretrainJob, argv, __doc__.split("\n\n")[0], check=train_config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(parse_args(argv))
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

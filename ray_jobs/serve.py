@@ -12,7 +12,6 @@ Ctrl-C stops both. On a cluster, ``serve deploy`` the app's config file instead
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import sys
@@ -21,31 +20,13 @@ import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
 
-from _cluster import init_ray
+from starcoder_jobs.config import parse_config
+from starcoder_jobs.ray_runtime import init_ray
+from starcoder_serve.jobs import DEFAULT_ATTRIBUTION_INDEX, DEFAULT_CHECKPOINT, ServeJob
 
-DEFAULT_CHECKPOINT = "outputs/pretrain/model"
-DEFAULT_ATTRIBUTION_INDEX = "outputs/attribution"
 
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT)
-    parser.add_argument("--model-id", default=None, help="default: the checkpoint's folder name")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--playground-port", type=int, default=7860)
-    parser.add_argument("--no-playground", action="store_true")
-    parser.add_argument("--no-browser", action="store_true")
-    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--num-gpus", type=float, default=0.0, help="per replica")
-    parser.add_argument("--max-replicas", type=int, default=1)
-    parser.add_argument("--address", default=None, help="a running Ray cluster")
-    parser.add_argument(
-        "--attribution-index",
-        default=None,
-        help=f"index from build_index.py (default: {DEFAULT_ATTRIBUTION_INDEX} when it exists)",
-    )
-    return parser.parse_args(argv)
+def parse_args(argv: list[str] | None) -> ServeJob:
+    return parse_config(ServeJob, argv, __doc__.split("\n\n")[0])
 
 
 @dataclass
@@ -64,7 +45,7 @@ class RunningServices:
         serve.shutdown()
 
 
-def start_services(args: argparse.Namespace) -> RunningServices:
+def start_services(args: ServeJob) -> RunningServices:
     """Deploy the model on Ray Serve and launch the playground; return once both answer."""
     checkpoint = Path(args.checkpoint)
     if not (checkpoint / "config.json").is_file():
@@ -125,9 +106,10 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     serve_until_interrupted(start_services(parse_args(argv)))
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

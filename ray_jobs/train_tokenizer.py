@@ -13,15 +13,15 @@ held-out sample).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
+from starcoder_jobs.config import parse_config
+from starcoder_model.jobs import TokenizerJob
 from starcoder_model.tokenizer import (
     MB,
-    TokenizerConfig,
     count_tokens,
     format_tokenizer_report,
     save_tokenizer,
@@ -33,48 +33,10 @@ from starcoder_model.tokenizer_sample import sample_documents
 REPORT_FILE = "tokenizer_report.json"
 
 
-def parse_args(argv: list[str] | None) -> tuple[TokenizerConfig, argparse.Namespace]:
-    defaults = TokenizerConfig()
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="outputs/curated/data", help="curated Parquet folder")
-    parser.add_argument("--output", default="outputs/tokenizer", help="output folder")
-    parser.add_argument("--vocab-size", type=int, default=defaults.vocab_size)
-    parser.add_argument("--min-frequency", type=int, default=defaults.min_frequency)
-    parser.add_argument(
-        "--sample-mb",
-        type=float,
-        default=defaults.sample_bytes / MB,
-        help="training sample size in MB (2^20 bytes)",
+def parse_args(argv: list[str] | None) -> TokenizerJob:
+    return parse_config(
+        TokenizerJob, argv, __doc__.split("\n\n")[0], check=TokenizerJob.tokenizer_config
     )
-    parser.add_argument(
-        "--eval-mb",
-        type=float,
-        default=defaults.eval_bytes / MB,
-        help="held-out sample size in MB, for tokens per byte",
-    )
-    parser.add_argument(
-        "--min-language-fraction",
-        type=float,
-        default=defaults.min_language_fraction,
-        help="each language's least share of a sample",
-    )
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--model-max-length", type=int, default=defaults.model_max_length)
-    parser.add_argument("--no-progress", action="store_true", help="no trainer progress bars")
-    args = parser.parse_args(argv)  # fmt: skip
-    try:
-        config = TokenizerConfig(
-            vocab_size=args.vocab_size,
-            min_frequency=args.min_frequency,
-            sample_bytes=int(args.sample_mb * MB),
-            eval_bytes=int(args.eval_mb * MB),
-            min_language_fraction=args.min_language_fraction,
-            seed=args.seed,
-            model_max_length=args.model_max_length,
-        )
-    except ValueError as error:
-        parser.error(str(error))
-    return config, args
 
 
 def check_data_dir(data: Path) -> None:
@@ -85,8 +47,10 @@ def check_data_dir(data: Path) -> None:
         raise SystemExit(f"error: {data} holds no Parquet files (language=<name>/*.parquet)")
 
 
-def run(config: TokenizerConfig, args: argparse.Namespace) -> dict:
-    data, out = Path(args.data).resolve(), Path(args.output).resolve()
+def run(job: TokenizerJob) -> dict:
+    """Train on a sample of ``job.data``, save under ``job.output``; the report."""
+    config = job.tokenizer_config()
+    data, out = Path(job.data).resolve(), Path(job.output).resolve()
     check_data_dir(data)
     seconds = {}
 
@@ -107,7 +71,7 @@ def run(config: TokenizerConfig, args: argparse.Namespace) -> dict:
 
     print(f"== train: vocab {config.vocab_size:,} on {len(texts):,} documents", flush=True)
     started = time.perf_counter()
-    tokenizer = train_tokenizer(texts, config, show_progress=not args.no_progress)
+    tokenizer = train_tokenizer(texts, config, show_progress=not job.no_progress)
     seconds["train"] = time.perf_counter() - started
     save_tokenizer(tokenizer, out)
 
@@ -127,8 +91,7 @@ def run(config: TokenizerConfig, args: argparse.Namespace) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config, args = parse_args(argv)
-    run(config, args)
+    run(parse_args(argv))
     return 0
 
 

@@ -14,7 +14,7 @@ os.environ.setdefault("DS_ACCELERATOR", "cpu")
 def ray_cluster():
     """A local Ray cluster shared by every integration test of the session."""
     import ray
-    from _cluster import init_ray
+    from starcoder_jobs.ray_runtime import init_ray
 
     init_ray(num_cpus=2)
     yield ray

@@ -76,3 +76,8 @@ def build_training_inputs(root: Path, seq_len: int = 64) -> tuple[Path, Path]:
     )
     write_manifest(tokens_dir, manifest)
     return tokenizer_dir, tokens_dir
+
+
+def train(job, argv: list[str]):
+    """A training job (pretrain or finetune) run on its command line; the summary."""
+    return job.run(job.parse_args(argv))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from starcoder_data.special_tokens import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX
+from starcoder_data.tokens.fim import fim_prompt
 from starcoder_eval.fim import (
     FIM_LANGUAGES,
     exact_match,
@@ -15,7 +16,6 @@ from starcoder_eval.fim import (
     score_fim,
     single_line_examples,
 )
-from starcoder_eval.generation import fim_prompt
 from starcoder_eval.tasks import Problem, load_humaneval
 
 CACHE = Path(__file__).resolve().parents[2] / "data_cache" / "benchmarks"

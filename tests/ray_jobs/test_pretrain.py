@@ -9,9 +9,9 @@ import finetune
 import pretrain
 import pytest
 import torch
-from _training import MODEL_SUBDIR
+from starcoder_model.training.driver import MODEL_SUBDIR
 from starcoder_model.training.metrics import read_metrics
-from training_fixture import MICRO_ARGS
+from training_fixture import MICRO_ARGS, train
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 MICRO_RUN = [
@@ -44,7 +44,7 @@ def pretrain_args(training_inputs, output, *extra):
 @pytest.fixture(scope="module")
 def uninterrupted(ray_cluster, training_inputs, tmp_path_factory):
     output = tmp_path_factory.mktemp("pretrain")
-    summary = pretrain.main(pretrain_args(training_inputs, output))
+    summary = train(pretrain, pretrain_args(training_inputs, output))
     return output, summary
 
 
@@ -61,7 +61,7 @@ def test_pretraining_publishes_an_hf_model_that_loads_and_samples(uninterrupted)
     assert sample.shape[1] > prompt["input_ids"].shape[1]
     records = read_metrics(output)
     assert [r["step"] for r in records] == list(range(1, 11))
-    assert summary["steps"] == 10 and summary["tokens_seen"] == 10 * 1024
+    assert summary.steps == 10 and summary.tokens_seen == 10 * 1024
     assert records[-1]["loss"] < records[0]["loss"]
     assert {"val_loss", "tokens_per_s", "lr"} <= set(records[-1])
     assert (output / "loss_curve.png").stat().st_size > 10_000
@@ -75,7 +75,7 @@ def test_a_killed_worker_resumes_from_the_last_checkpoint_with_the_same_losses(
 ):
     output, _ = uninterrupted
     # Rank 1 is SIGKILLed after step 6; Ray Train restarts the group from checkpoint 4.
-    pretrain.main(pretrain_args(training_inputs, tmp_path, "--set", "chaos_kill_at_step=6"))
+    train(pretrain, pretrain_args(training_inputs, tmp_path, "--set", "chaos_kill_at_step=6"))
     logged = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in logged] == [1, 2, 3, 4, 5, 6, 5, 6, 7, 8, 9, 10]
     expected = {r["step"]: r["loss"] for r in read_metrics(output)}
@@ -86,7 +86,8 @@ def test_a_killed_worker_resumes_from_the_last_checkpoint_with_the_same_losses(
 def test_finetuning_continues_the_pretrained_checkpoint(uninterrupted, training_inputs, tmp_path):
     output, _ = uninterrupted
     _, tokens_dir = training_inputs
-    summary = finetune.main(
+    summary = train(
+        finetune,
         [
             "--checkpoint",
             str(output / MODEL_SUBDIR),
@@ -102,11 +103,11 @@ def test_finetuning_continues_the_pretrained_checkpoint(uninterrupted, training_
             "max_steps=4",
             "--set",
             "checkpoint_every=4",
-        ]
+        ],
     )
     first = read_metrics(tmp_path)[0]
     assert first["loss"] < read_metrics(output)[0]["loss"]  # starts from learned weights
-    assert summary["steps"] == 4
+    assert summary.steps == 4
     assert first["lr"] < 5e-5  # StarCoder's Python fine-tune schedule
 
 
@@ -119,7 +120,8 @@ def test_finetuning_on_a_plain_folder_of_own_code_keeps_fim_on(uninterrupted, tm
     for path in sorted((STDLIB / "email").glob("*.py"))[:20]:  # no license file: our own code
         shutil.copy(path, folder / path.name)
     run_dir = tmp_path / "run"
-    summary = finetune.main(
+    summary = train(
+        finetune,
         [
             "--checkpoint",
             str(output / MODEL_SUBDIR),
@@ -135,10 +137,10 @@ def test_finetuning_on_a_plain_folder_of_own_code_keeps_fim_on(uninterrupted, tm
             "max_steps=2",
             "--set",
             "checkpoint_every=2",
-        ]
+        ],
     )
     curated = json.loads((run_dir / "curated" / "report.json").read_text())
     assert curated["totals"]["kept"]["files"] >= 15
     train_config = json.loads((run_dir / "train_config.json").read_text())
     assert train_config["fim_rate"] == 0.5  # infilling stays on: drawn per training sample
-    assert summary["steps"] == 2
+    assert summary.steps == 2

@@ -7,8 +7,8 @@ import warnings
 
 import evaluate
 import pytest
-from _execution import run_on_ray
 from starcoder_eval.execution import Sample, run_samples
+from starcoder_eval.ray_execution import run_on_ray
 from starcoder_eval.sandbox import Sandbox, SandboxConfig
 from starcoder_eval.tasks import load_humaneval
 
@@ -60,7 +60,7 @@ def test_evaluate_job_scores_the_same_on_ray_and_on_threads(ray_cluster, tmp_pat
             "--reference", "shuffled", "--limit", "9", "--allow-code-execution",
             "--execution", execution, "--programs-per-task", "4", "--output", str(output),
         ]  # fmt: skip
-        (summary,) = evaluate.main(argv)
+        (summary,) = evaluate.run(evaluate.parse_args(argv))
         task = json.loads((output / "humaneval.json").read_text())
         assert task["execution"] == execution
         runs[execution] = (

@@ -13,7 +13,7 @@ def test_evaluate_through_the_serve_api(serve_url, tmp_path):
         "--temperature", "0.8", "--max-new-tokens", "8", "--k", "1,2",
         "--allow-code-execution", "--output", str(tmp_path),
     ]  # fmt: skip
-    humaneval, fim = evaluate.main(args)
+    humaneval, fim = evaluate.run(evaluate.parse_args(args))
     assert humaneval["problems"] == 3 and sum(humaneval["statuses"].values()) == 6
     cache = "data_cache/benchmarks"  # evaluate.py's default
     masked_lines = sum(  # every non-blank line of the first 3 solutions of each language

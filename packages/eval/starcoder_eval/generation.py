@@ -16,13 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from starcoder_data.special_tokens import (
-    ENDOFTEXT,
-    FIM_MIDDLE,
-    FIM_PREFIX,
-    FIM_SUFFIX,
-    SPECIAL_TOKENS,
-)
+from starcoder_data.special_tokens import ENDOFTEXT, SPECIAL_TOKENS
+from starcoder_data.tokens.fim import fim_prompt
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,11 +67,6 @@ def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
             if index != -1:
                 cut = min(cut, index)
     return text[:cut]
-
-
-def fim_prompt(prefix: str, suffix: str) -> str:
-    """StarCoder's prefix-suffix-middle (PSM) infilling prompt."""
-    return f"{FIM_PREFIX}{prefix}{FIM_SUFFIX}{suffix}{FIM_MIDDLE}"
 
 
 class LocalGenerator:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,16 +36,6 @@ HARNESS_EXTRA_STOP = "<file_sep>"
 PROMPTED_PREFIX = (
     "<filename>solutions/solution_1.py\n# Here is the correct implementation of the code exercise\n"
 )
-MULTIPLE_FILES = {
-    "multiple-cpp": "humaneval-cpp-transform.json",
-    "multiple-java": "humaneval-java-transform.json",
-    "multiple-cs": "humaneval-cs-transform.json",
-    "multiple-py": "humaneval-py-transform.json",
-}
-_MULTIPLE_LANGUAGES = {"cpp": "cpp", "java": "java", "cs": "csharp", "py": "python"}
-TASKS = ("humaneval", "mbpp", *MULTIPLE_FILES)
-
-
 @dataclass(frozen=True, kw_only=True)
 class Problem:
     """One benchmark problem; ``tests`` follows ``prompt + completion`` in the program."""
@@ -58,22 +49,97 @@ class Problem:
     canonical_solution: str | None = None  # HumanEval only
 
 
+CODE, FIM, PERPLEXITY = "code", "fim", "perplexity"  # how a task is scored
+_MULTIPLE_LANGUAGES = {"cpp": "cpp", "java": "java", "cs": "csharp", "py": "python"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """One evaluation task: what it loads, how it is scored, how a model card names it.
+
+    ``model_index`` is the Hugging Face ``model-index`` entry of its benchmark
+    (dataset type, name, config); ``decontamination`` the curation benchmark
+    whose drops (``decontam:<name>``) keep it out of the training data.
+    """
+
+    name: str
+    kind: str
+    language: str | None = None
+    load: Callable[[Path], tuple[Problem, ...]] | None = None  # the cache folder -> problems
+    model_index: tuple[str, str, str | None]
+    result_name: str | None = None  # the "task" its results carry, when not ``name``
+    decontamination: str | None = None
+
+
+def _multiple(language: str, label: str) -> Task:
+    """A MultiPL-E HumanEval translation (StarCoder Table 14)."""
+    name = f"multiple-{language}"
+    return Task(
+        name=name,
+        kind=CODE,
+        language=_MULTIPLE_LANGUAGES[language],
+        load=lambda cache: _load_multiple(
+            benchmark_file(f"humaneval-{language}-transform.json", cache), name
+        ),
+        model_index=("nuprl/MultiPL-E", f"MultiPL-HumanEval ({label})", f"humaneval-{language}"),
+    )
+
+
+REGISTRY: tuple[Task, ...] = (
+    Task(
+        name="humaneval",
+        kind=CODE,
+        language="python",
+        load=lambda cache: load_humaneval(),
+        model_index=("openai_humaneval", "HumanEval", None),
+        decontamination="humaneval",
+    ),
+    Task(
+        name="mbpp",
+        kind=CODE,
+        language="python",
+        load=lambda cache: _load_multiple(benchmark_file("mbpp-py-reworded.json", cache), "mbpp"),
+        model_index=("mbpp", "MBPP (MultiPL-E reworded)", None),
+        decontamination="mbpp",
+    ),
+    _multiple("cpp", "C++"),
+    _multiple("java", "Java"),
+    _multiple("cs", "C#"),
+    _multiple("py", "Python"),
+    Task(
+        name="fim",
+        kind=FIM,
+        model_index=("openai_humaneval", "HumanEval single-line infilling", None),
+        result_name="fim-single-line",
+        decontamination="humaneval",
+    ),
+    Task(name="perplexity", kind=PERPLEXITY, model_index=("local", "held-out files", None)),
+)
+BY_NAME = {task.name: task for task in REGISTRY}
+BY_RESULT_NAME = {task.result_name or task.name: task for task in REGISTRY}
+TASKS = tuple(task.name for task in REGISTRY if task.kind == CODE)  # the code-execution tasks
+ALL_TASKS = tuple(BY_NAME)
+
+
+def get_task(name: str) -> Task:
+    """The registered task ``name``; ``ValueError`` naming the known ones otherwise."""
+    if name not in BY_NAME:
+        raise ValueError(f"unknown task {name!r}; known: {', '.join(ALL_TASKS)}")
+    return BY_NAME[name]
+
+
 def load_task(
     name: str, *, cache_dir: str | Path = DEFAULT_CACHE_DIR, prompted: bool = False
 ) -> tuple[Problem, ...]:
-    """The problems of task ``name`` (one of :data:`TASKS`).
+    """The problems of code task ``name`` (one of :data:`TASKS`).
 
     ``prompted`` prefixes Python prompts with StarCoder's "correct implementation"
     header; it changes what the model sees, never the program that is run.
     """
-    if name == "humaneval":
-        problems = load_humaneval()
-    elif name == "mbpp":
-        problems = _load_multiple(benchmark_file("mbpp-py-reworded.json", cache_dir), "mbpp")
-    elif name in MULTIPLE_FILES:
-        problems = _load_multiple(benchmark_file(MULTIPLE_FILES[name], cache_dir), name)
-    else:
-        raise ValueError(f"unknown task {name!r}; known: {', '.join(TASKS)}")
+    task = get_task(name)
+    if task.kind != CODE:
+        raise ValueError(f"{name} is not a code-generation task; those are {', '.join(TASKS)}")
+    problems = task.load(Path(cache_dir))
     if prompted:
         problems = tuple(with_prompted_prefix(p) for p in problems)
     return problems

@@ -1,53 +1,69 @@
-"""What one pipeline run does: a preset of every stage's settings, overridable per field.
+"""What one pipeline run does: every job's typed config, in one frozen dataclass per preset.
 
 Three presets cover the project's scales: ``laptop`` (the default: the
 machine's own code, the tiny model, 2 CPUs, under 30 minutes), ``micro``
 (the whole recipe in a couple of minutes, for tests and smoke checks) and
 ``gpu-1b`` (StarCoderBase-1B on the GPU workers of cluster.yaml).
+
+Each stage's job gets its config from here with the run's folders filled in
+(:mod:`starcoder_pipeline.stages`); locally the pipeline calls the job's
+``run(config)``, on a cluster it hands the same config over as JSON.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+
+from starcoder_attribution.jobs import IndexJob
+from starcoder_data.jobs import CurateJob, PackTokensJob
+from starcoder_eval.jobs import EvaluateJob
+from starcoder_jobs.config import from_json, to_json
+from starcoder_model.jobs import PretrainJob, TokenizerJob
+from starcoder_pii.jobs import RedactJob
+
+
+def _evaluate_defaults() -> EvaluateJob:
+    """Greedy HumanEval in the sandbox, short completions (the tiny model's budget)."""
+    return EvaluateJob(
+        tasks="humaneval", greedy=True, allow_code_execution=True, max_new_tokens=256
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServeSettings:
+    """How the last step serves the model (``ray_jobs/serve.py``)."""
+
+    num_gpus: float = 0.0  # per replica
+    max_replicas: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)
 class PipelineConfig:
-    """Every stage's settings. Fields map one to one onto the jobs' command-line options."""
+    """Every stage's job config; the folders in them are set per run by the stages."""
 
     preset: str = "laptop"
-    # curate
-    sources: tuple[str, ...] = ("local",)  # curate.py --source, KIND[:LOCATION]
-    max_repos: int | None = None
-    license_policy: str = "permissive"  # StarCoder: permissive licenses only
-    optout: str | None = None
-    # redact PII
-    pii_model: str | None = None  # a PII NER model directory; None: the regex baseline
-    # tokenizer
-    vocab_size: int = 8192  # StarCoder: 49,152
-    tokenizer_sample_mb: float = 32.0
-    # tokens
-    pack_preset: str = "tiny"  # pack_tokens.py --preset (tiny: 512 tokens; full: 8192)
-    pack_overrides: tuple[str, ...] = ()  # extra pack_tokens.py arguments
-    # pretrain
-    train_preset: str = "tiny"  # pretrain.py --preset
-    train_overrides: tuple[str, ...] = ()  # pretrain.py --set FIELD=VALUE
-    # evaluate
-    eval_tasks: str = "humaneval"
-    eval_limit: int | None = None  # first N problems of each task
-    eval_max_new_tokens: int = 256
-    eval_actors: int = 2
-    eval_batch_size: int = 8
-    eval_gpus_per_actor: float = 0.0
-    # serve
-    serve_num_gpus: float = 0.0
-    serve_max_replicas: int = 1
-    # the model card
-    weights_license: str = "bigcode-openrail-m"  # StarCoder's weights license
+    curate: CurateJob = field(default_factory=CurateJob)
+    redact: RedactJob = field(default_factory=RedactJob)  # the regex baseline unless a model
+    tokenizer: TokenizerJob = field(
+        default_factory=lambda: TokenizerJob(vocab_size=8192, sample_mb=32.0, no_progress=True)
+    )  # StarCoder: 49,152
+    tokens: PackTokensJob = field(default_factory=PackTokensJob)  # tiny: 512 tokens
+    pretrain: PretrainJob = field(default_factory=PretrainJob)  # the tiny preset
+    evaluate: EvaluateJob = field(default_factory=_evaluate_defaults)
+    index: IndexJob = field(default_factory=IndexJob)
+    serve: ServeSettings = field(default_factory=ServeSettings)
+    weights_license: str = "bigcode-openrail-m"  # the model card; StarCoder's weights license
 
     def replace(self, **changes) -> PipelineConfig:
         return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> str:
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> PipelineConfig:
+        return from_json(cls, text)
 
 
 def laptop() -> PipelineConfig:
@@ -56,59 +72,81 @@ def laptop() -> PipelineConfig:
 
 
 def micro() -> PipelineConfig:
-    """The whole recipe at the smallest useful scale: a few files, a micro model, 8 problems."""
+    """The whole recipe at the smallest useful scale: a few files, a micro model, 4 problems."""
+    base = PipelineConfig()
     return PipelineConfig(
         preset="micro",
-        vocab_size=512,
-        tokenizer_sample_mb=1.0,
-        pack_overrides=("--seq-len", "64", "--val-fraction", "0.2"),
-        train_overrides=(
-            "preset=micro",
-            "seq_len=64",
-            "global_batch_tokens=1024",
-            "micro_batch_size=4",
-            "max_steps=8",
-            "eval_every=4",
-            "checkpoint_every=4",
-            "report_every=1",
+        tokenizer=replace(base.tokenizer, vocab_size=512, sample_mb=1.0),
+        tokens=PackTokensJob(seq_len=64, val_fraction=0.2),
+        pretrain=PretrainJob(
+            overrides={
+                "preset": "micro",
+                "seq_len": 64,
+                "global_batch_tokens": 1024,
+                "micro_batch_size": 4,
+                "max_steps": 8,
+                "eval_every": 4,
+                "checkpoint_every": 4,
+                "report_every": 1,
+            }
         ),
-        eval_limit=4,
-        eval_max_new_tokens=24,
-        eval_actors=1,
+        evaluate=replace(base.evaluate, limit=4, max_new_tokens=24, actors=1),
     )
 
 
 def gpu_1b() -> PipelineConfig:
     """StarCoderBase-1B on cluster.yaml's GPU workers (one node of 8 x A100): 8K context."""
+    base = PipelineConfig()
     return PipelineConfig(
         preset="gpu-1b",
-        vocab_size=49_152,  # StarCoder
-        tokenizer_sample_mb=1024.0,
-        pack_preset="full",
-        train_preset="starcoderbase-1b-gpu",
-        eval_tasks="humaneval,mbpp,fim",
-        eval_max_new_tokens=512,
-        eval_actors=8,
-        eval_batch_size=32,
-        eval_gpus_per_actor=1.0,
-        serve_num_gpus=1.0,
-        serve_max_replicas=4,
+        tokenizer=replace(base.tokenizer, vocab_size=49_152, sample_mb=1024.0),  # StarCoder
+        tokens=PackTokensJob(preset="full"),
+        pretrain=PretrainJob(preset="starcoderbase-1b-gpu"),
+        evaluate=replace(
+            base.evaluate,
+            tasks="humaneval,mbpp,fim",
+            max_new_tokens=512,
+            actors=8,
+            batch_size=32,
+            gpus_per_actor=1.0,
+        ),
+        serve=ServeSettings(num_gpus=1.0, max_replicas=4),
     )
 
 
 PIPELINE_PRESETS = {"laptop": laptop, "micro": micro, "gpu-1b": gpu_1b}
 
 
-def pipeline_config(preset: str, **overrides) -> PipelineConfig:
-    """A preset with ``overrides`` (fields left as None keep the preset's value)."""
+def pipeline_config(
+    preset: str,
+    *,
+    sources: tuple[str, ...] | None = None,
+    max_repos: int | None = None,
+    optout: str | None = None,
+    pii_model: str | None = None,
+    weights_license: str | None = None,
+) -> PipelineConfig:
+    """A preset with the run-wide choices of the command line (None keeps the preset's)."""
     if preset not in PIPELINE_PRESETS:
         raise ValueError(f"unknown preset {preset!r}; one of {sorted(PIPELINE_PRESETS)}")
     config = PIPELINE_PRESETS[preset]()
-    known = {f.name for f in dataclasses.fields(PipelineConfig)}
-    unknown = set(overrides) - known
-    if unknown:
-        raise ValueError(f"unknown pipeline settings {sorted(unknown)}")
-    return config.replace(**{k: v for k, v in overrides.items() if v is not None})
+    curate = {"sources": sources, "max_repos": max_repos, "optout": optout}
+    config = config.replace(
+        curate=replace(config.curate, **{k: v for k, v in curate.items() if v is not None})
+    )
+    if pii_model is not None:
+        config = config.replace(redact=replace(config.redact, model=pii_model))
+    if weights_license is not None:
+        config = config.replace(weights_license=weights_license)
+    return config
 
 
-__all__ = ["PIPELINE_PRESETS", "PipelineConfig", "gpu_1b", "laptop", "micro", "pipeline_config"]
+__all__ = [
+    "PIPELINE_PRESETS",
+    "PipelineConfig",
+    "ServeSettings",
+    "gpu_1b",
+    "laptop",
+    "micro",
+    "pipeline_config",
+]

@@ -1,7 +1,7 @@
 """Whether a stage must run again: a fingerprint of everything its result depends on.
 
-A stage's fingerprint hashes its arguments, the code that runs it (its job
-script and the packages it names, by content), the files it reads from
+A stage's fingerprint hashes its job's config, the code that runs it (its job
+script, the shared job code and the packages it names, by content), the files it reads from
 outside the run (the corpus, an NER model, the benchmark cache: by path,
 size and modification time, which is cheap for the ~100k files of the
 embedded corpus) and the fingerprints of the stages it reads from. A stage
@@ -18,6 +18,8 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from starcoder_jobs.config import to_dict, to_json
 
 from .layout import RunLayout
 from .stages import Stage
@@ -66,11 +68,11 @@ def tree_signature(paths: list[str | Path], repo: Path | None = None) -> str:
 
 
 def code_signature(repo: Path, stage: Stage) -> str:
-    """The content of the stage's job script, the shared job helpers and its packages."""
+    """The content of the stage's job script, the shared job code and its packages."""
     digest = hashlib.blake2b(digest_size=16)
     jobs = repo / "ray_jobs"
     files = [jobs / f"{stage.job}.py", *sorted(jobs.glob("_*.py"))]
-    for package in stage.packages:
+    for package in ("jobs", *stage.packages):  # packages/jobs: every job's config and Ray start
         files += [f for f in _walk_files(repo / "packages" / package) if f.suffix in _CODE_SUFFIXES]
     for file in files:
         digest.update(f"\0{file.relative_to(repo)}\0".encode())
@@ -80,7 +82,7 @@ def code_signature(repo: Path, stage: Stage) -> str:
 
 def stage_fingerprint(
     stage: Stage,
-    arguments: list[str],
+    job_config,
     layout: RunLayout,
     code: str,
     external: str,
@@ -90,7 +92,7 @@ def stage_fingerprint(
     root = str(layout.root)
     payload = {
         "stage": stage.name,
-        "arguments": [arg.replace(root, "<run>") for arg in arguments],
+        "config": to_json(job_config).replace(root, "<run>"),
         "code": code,
         "external": external,
         "upstream": {name: upstream[name] for name in stage.upstream},
@@ -107,7 +109,7 @@ class StageRecord:
     status: str  # "running" | "done" | "failed"
     started: float
     seconds: float | None = None
-    arguments: list[str] | None = None
+    config: dict | None = None  # the job's config it ran with
 
 
 def record_path(layout: RunLayout, stage: str) -> Path:
@@ -130,8 +132,8 @@ def write_record(layout: RunLayout, record: StageRecord) -> None:
     tmp.replace(path)
 
 
-def start_record(layout: RunLayout, stage: str, fingerprint: str, arguments) -> StageRecord:
-    record = StageRecord(stage, fingerprint, "running", time.time(), arguments=list(arguments))
+def start_record(layout: RunLayout, stage: str, fingerprint: str, job_config) -> StageRecord:
+    record = StageRecord(stage, fingerprint, "running", time.time(), config=to_dict(job_config))
     write_record(layout, record)
     return record
 

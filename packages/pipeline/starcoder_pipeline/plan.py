@@ -1,9 +1,11 @@
-"""The plan of one run: for every stage its arguments, fingerprint and what to do with it."""
+"""The plan of one run: for every stage its job config, fingerprint and what to do with it."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import PipelineConfig
 from .fingerprint import (
@@ -17,14 +19,11 @@ from .fingerprint import (
 from .layout import RunLayout
 from .stages import STAGES, Stage, downstream_of, select_stages
 
-# jobs that refuse a non-empty output folder unless told to replace it
-_OVERWRITE_FLAG = {"curate", "redact", "tokens", "pretrain", "index"}
-
 
 @dataclass(frozen=True)
 class PlannedStage:
     stage: Stage
-    arguments: list[str]  # the job's arguments, as the plan will pass them
+    config: Any  # the job's config (a frozen dataclass), as the plan will pass it
     fingerprint: str
     decision: Decision
     selected: bool
@@ -33,10 +32,12 @@ class PlannedStage:
     def runs(self) -> bool:
         return self.selected and self.decision.runs
 
-    def job_arguments(self) -> list[str]:
-        """The arguments for this run: a fresh run replaces what an older one left behind."""
-        fresh = self.decision.action == "run" and self.stage.name in _OVERWRITE_FLAG
-        return self.arguments + (["--overwrite"] if fresh else [])
+    def job_config(self) -> Any:
+        """The config for this run: a fresh run replaces what an older one left behind."""
+        fresh = self.decision.action == "run"
+        if fresh and "overwrite" in {f.name for f in dataclasses.fields(self.config)}:
+            return dataclasses.replace(self.config, overwrite=True)
+        return self.config
 
 
 def plan_run(
@@ -57,10 +58,10 @@ def plan_run(
     fingerprints: dict[str, str] = {}
     plan = []
     for stage in STAGES:
-        arguments = stage.arguments(config, layout)
+        job_config = stage.job_config(config, layout)
         fingerprint = stage_fingerprint(
             stage,
-            arguments,
+            job_config,
             layout,
             code=code_signature(repo, stage),
             external=tree_signature(stage.inputs(config, repo), repo),
@@ -70,5 +71,5 @@ def plan_run(
         record = read_record(layout, stage.name)
         output = Path(stage.output(layout))
         decision = decide(stage, fingerprint, record, output, stage.name in forced)
-        plan.append(PlannedStage(stage, arguments, fingerprint, decision, stage.name in selected))
+        plan.append(PlannedStage(stage, job_config, fingerprint, decision, stage.name in selected))
     return plan

@@ -315,12 +315,14 @@ def _safetensors_parameters(path: Path) -> int:
 
 
 def _training_facts(layout: RunLayout) -> TrainingFacts | None:
+    from starcoder_model.training.report import TrainingReport
+
     model = _read_json(layout.model / "config.json")
     train = _read_json(layout.pretrain / "train_config.json")
-    summary = _read_json(layout.pretrain / "summary.json")
-    if model is None and train is None and summary is None:
+    report = TrainingReport.read(layout.pretrain)
+    if model is None and train is None and report is None:
         return None
-    model, train, summary = model or {}, train or {}, summary or {}
+    model, train, report = model or {}, train or {}, report or TrainingReport()
     fim = train  # FIM is drawn per training sample (TrainConfig.fim_rate), not at packing
     multi_query = model.get("multi_query")
     heads = model.get("n_head")
@@ -335,14 +337,14 @@ def _training_facts(layout: RunLayout) -> TrainingFacts | None:
         seq_len=train.get("seq_len"),
         vocab_size=model.get("vocab_size"),
         parameters=parameter_count(layout.model, model) if layout.model.is_dir() else None,
-        steps=summary.get("steps", train.get("max_steps")),
-        tokens_seen=summary.get("tokens_seen"),
+        steps=report.steps or train.get("max_steps"),
+        tokens_seen=report.tokens_seen,
         global_batch_tokens=train.get("global_batch_tokens"),
-        final_loss=summary.get("final_loss"),
-        final_val_loss=summary.get("final_val_loss"),
-        unigram_entropy=summary.get("unigram_entropy"),
-        wall_s=summary.get("wall_s"),
-        tokens_per_s=summary.get("tokens_per_s"),
+        final_loss=report.final_loss,
+        final_val_loss=report.final_val_loss,
+        unigram_entropy=report.unigram_entropy,
+        wall_s=report.wall_s,
+        tokens_per_s=report.tokens_per_s,
         workers=train.get("num_workers"),
         use_gpu=train.get("use_gpu"),
         precision=train.get("precision"),
@@ -354,23 +356,12 @@ def _training_facts(layout: RunLayout) -> TrainingFacts | None:
     )
 
 
-# StarCoder's card names these benchmarks so (HF dataset ids where one exists).
-_MULTIPLE_LANGUAGES = {"cpp": "C++", "java": "Java", "cs": "C#", "py": "Python"}
-
-
 def _benchmark(task: str) -> tuple[str, str, str | None]:
     """``(dataset type, dataset name, dataset config)`` of a task for ``model-index``."""
-    if task == "humaneval":
-        return "openai_humaneval", "HumanEval", None
-    if task == "mbpp":
-        return "mbpp", "MBPP (MultiPL-E reworded)", None
-    if task.startswith("multiple-"):
-        language = task.removeprefix("multiple-")
-        name = _MULTIPLE_LANGUAGES.get(language, language)
-        return "nuprl/MultiPL-E", f"MultiPL-HumanEval ({name})", f"humaneval-{language}"
-    if task == "fim-single-line":
-        return "openai_humaneval", "HumanEval single-line infilling", None
-    return task, task, None
+    from starcoder_eval.tasks import BY_RESULT_NAME
+
+    registered = BY_RESULT_NAME.get(task)
+    return registered.model_index if registered is not None else (task, task, None)
 
 
 def _eval_entries(result: dict) -> list[EvalEntry]:

@@ -1,4 +1,4 @@
-"""The stages of the recipe, in order: which job each runs, with which arguments, on what.
+"""The stages of the recipe, in order: which job each runs, with which config, on what.
 
 A stage is one of the project's jobs (``ray_jobs/<job>.py``) plus what the
 pipeline must know about it: the stages whose outputs it reads, the packages
@@ -11,8 +11,15 @@ other jobs start again).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+from starcoder_attribution.jobs import IndexJob
+from starcoder_data.jobs import CurateJob, PackTokensJob
+from starcoder_eval.jobs import EvaluateJob
+from starcoder_model.jobs import PretrainJob, TokenizerJob
+from starcoder_pii.jobs import RedactJob
 
 from .config import PipelineConfig
 from .layout import RunLayout
@@ -21,9 +28,9 @@ from .layout import RunLayout
 @dataclass(frozen=True)
 class Stage:
     name: str
-    job: str  # ray_jobs/<job>.py
+    job: str  # ray_jobs/<job>.py, whose run(config) the stage calls
     folder: Callable[[RunLayout], object]  # the stage's output folder
-    arguments: Callable[[PipelineConfig, RunLayout], list[str]]
+    job_config: Callable[[PipelineConfig, RunLayout], Any]  # the job's config in this run
     upstream: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()  # packages/<name> whose code the stage runs
     done_marker: str = ""  # a file under the folder that only a finished run writes
@@ -35,96 +42,75 @@ class Stage:
         return self.folder(layout)
 
 
-BENCHMARK_CACHE = "data_cache/benchmarks"  # where `make install` fetches the benchmarks
-
-
-def _curate(config: PipelineConfig, layout: RunLayout) -> list[str]:
-    args = [arg for source in config.sources for arg in ("--source", source)]
-    args += ["--output", str(layout.curated), "--license-policy", config.license_policy]
-    if config.max_repos is not None:
-        args += ["--max-repos", str(config.max_repos)]
-    if config.optout:
-        args += ["--optout", config.optout]
-    return args
+def _curate(config: PipelineConfig, layout: RunLayout) -> CurateJob:
+    return replace(config.curate, output=str(layout.curated))
 
 
 def _curate_inputs(config: PipelineConfig, repo: Path) -> list[str]:
     from starcoder_data.readers import local_corpus_roots
 
-    paths = [str(repo / BENCHMARK_CACHE)]  # decontamination reads the benchmarks
-    for source in config.sources:
+    paths = [str(repo / config.curate.benchmark_cache)]  # decontamination reads the benchmarks
+    for source in config.curate.sources:
         kind, _, location = source.partition(":")
         if kind == "local":
             paths += [root.path for root in local_corpus_roots()]
         else:  # a remote git URL is known by name only: rerun it with --force
             paths.append(location if "://" in location else str(Path(location).resolve()))
-    return paths + ([str(Path(config.optout).resolve())] if config.optout else [])
+    optout = config.curate.optout
+    return paths + ([str(Path(optout).resolve())] if optout else [])
 
 
-def _redact(config: PipelineConfig, layout: RunLayout) -> list[str]:
-    args = ["--data", str(layout.curated / "data"), "--output", str(layout.redacted)]
-    if config.pii_model:
-        return args + ["--model", config.pii_model]
-    return args + ["--detector", "baseline"]
+def _redact(config: PipelineConfig, layout: RunLayout) -> RedactJob:
+    return replace(
+        config.redact,
+        data=str(layout.curated / "data"),
+        output=str(layout.redacted),
+        detector=config.redact.detector or (None if config.redact.model else "baseline"),
+    )
 
 
-def _tokenizer(config: PipelineConfig, layout: RunLayout) -> list[str]:
-    return [
-        "--data",
-        str(layout.training_data),
-        "--output",
-        str(layout.tokenizer),
-        "--vocab-size",
-        str(config.vocab_size),
-        "--sample-mb",
-        str(config.tokenizer_sample_mb),
-        "--no-progress",
-    ]
+def _tokenizer(config: PipelineConfig, layout: RunLayout) -> TokenizerJob:
+    return replace(config.tokenizer, data=str(layout.training_data), output=str(layout.tokenizer))
 
 
-def _tokens(config: PipelineConfig, layout: RunLayout) -> list[str]:
-    return [
-        "--data",
-        str(layout.training_data),
-        "--tokenizer",
-        str(layout.tokenizer),
-        "--output",
-        str(layout.tokens),
-        "--preset",
-        config.pack_preset,
-        *config.pack_overrides,
-    ]
+def _tokens(config: PipelineConfig, layout: RunLayout) -> PackTokensJob:
+    return replace(
+        config.tokens,
+        data=str(layout.training_data),
+        tokenizer=str(layout.tokenizer),
+        output=str(layout.tokens),
+    )
 
 
-def _pretrain(config: PipelineConfig, layout: RunLayout) -> list[str]:
-    args = ["--preset", config.train_preset, "--tokens", str(layout.tokens)]
-    args += ["--tokenizer", str(layout.tokenizer), "--output", str(layout.pretrain)]
-    return args + [arg for field in config.train_overrides for arg in ("--set", field)]
+def _pretrain(config: PipelineConfig, layout: RunLayout) -> PretrainJob:
+    return replace(
+        config.pretrain,
+        tokens=str(layout.tokens),
+        tokenizer=str(layout.tokenizer),
+        output=str(layout.pretrain),
+    )
 
 
-def _evaluate(config: PipelineConfig, layout: RunLayout) -> list[str]:
+def _evaluate(config: PipelineConfig, layout: RunLayout) -> EvaluateJob:
     # held-out perplexity per language always: pack_tokens.py wrote the split under tokens/
-    tasks = config.eval_tasks
+    tasks = config.evaluate.tasks
     if "perplexity" not in tasks.split(","):
         tasks += ",perplexity"
-    args = ["--checkpoint", str(layout.model), "--tasks", tasks, "--greedy"]
-    args += ["--held-out", str(layout.tokens)]
-    args += ["--allow-code-execution", "--output", str(layout.eval)]
-    args += ["--max-new-tokens", str(config.eval_max_new_tokens)]
-    args += ["--actors", str(config.eval_actors), "--batch-size", str(config.eval_batch_size)]
-    if config.eval_gpus_per_actor:
-        args += ["--gpus-per-actor", str(config.eval_gpus_per_actor)]
-    if config.eval_limit is not None:
-        args += ["--limit", str(config.eval_limit)]
-    return args
+    return replace(
+        config.evaluate,
+        checkpoint=str(layout.model),
+        tasks=tasks,
+        held_out=str(layout.tokens),
+        output=str(layout.eval),
+    )
 
 
 def _evaluate_inputs(config: PipelineConfig, repo: Path) -> list[str]:
-    return [str(repo / BENCHMARK_CACHE)]
+    return [str(repo / config.evaluate.benchmark_cache)]
 
 
-def _index(config: PipelineConfig, layout: RunLayout) -> list[str]:
-    return ["--data", str(layout.training_data), "--output", str(layout.attribution)]
+def _index(config: PipelineConfig, layout: RunLayout) -> IndexJob:
+    return replace(config.index, data=str(layout.training_data), output=str(layout.attribution))
 
 
 STAGES: tuple[Stage, ...] = (
@@ -146,7 +132,7 @@ STAGES: tuple[Stage, ...] = (
         upstream=("curate",),
         packages=("pii",),
         done_marker="report.json",
-        inputs=lambda config, repo: [config.pii_model] if config.pii_model else [],
+        inputs=lambda config, repo: [config.redact.model] if config.redact.model else [],
     ),
     Stage(
         "tokenizer",

@@ -16,7 +16,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from starcoder_data.special_tokens import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX
+from starcoder_data.tokens.fim import fim_prompt
 
 __all__ = [
     "AttributionOptions",
@@ -131,7 +131,7 @@ def build_prompt(prompt: str, suffix: str | None) -> str:
     """
     if suffix is None:
         return prompt
-    return f"{FIM_PREFIX}{prompt}{FIM_SUFFIX}{suffix}{FIM_MIDDLE}"
+    return fim_prompt(prompt, suffix)
 
 
 class Usage(BaseModel):

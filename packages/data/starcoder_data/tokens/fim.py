@@ -48,6 +48,15 @@ class FimCut:
         return text[: self.start], text[self.start : self.end], text[self.end :]
 
 
+def fim_prompt(prefix: str, suffix: str) -> str:
+    """The PSM infilling prompt: the model writes the middle and ends it with end-of-text.
+
+    The one place a prompt is laid out like the PSM training documents; the
+    evaluation's infilling prompts and the API's ``suffix`` requests use it.
+    """
+    return f"{FIM_PREFIX}{prefix}{FIM_SUFFIX}{suffix}{FIM_MIDDLE}"
+
+
 def has_fim_sentinel(text: str) -> bool:
     return any(sentinel in text for sentinel in _SENTINELS)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 from starcoder_model.training.config import TrainConfig
@@ -48,7 +49,11 @@ def build_engine(model, config: TrainConfig, world_size: int):
     """
     use_cpu_accelerator_unless_gpu(config.use_gpu)
     import deepspeed
+    from deepspeed.utils import logger as deepspeed_logger
 
+    # DeepSpeed logs its whole config and every engine detail at INFO on every rank;
+    # the run's console keeps our step lines and summaries (warnings still show).
+    deepspeed_logger.setLevel(logging.WARNING)
     optimizer = build_optimizer(model, config)
     scheduler = build_scheduler(optimizer, config.optimizer, config.max_steps)
     engine, _, _, _ = deepspeed.initialize(

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from starcoder_eval.execution import Outcome, Sample, run_batch
-from starcoder_eval.sandbox import SandboxConfig
+from .execution import Outcome, Sample, run_batch
+from .sandbox import SandboxConfig
 
 PROGRAMS_PER_TASK = 16  # a Python program takes ~15-30 ms: a task of ~0.5 s hides Ray's overhead
 CPUS_PER_TASK = 1.0  # one program at a time, and a program keeps about one core busy
