@@ -396,7 +396,12 @@ def test_huggingface_hub_reads_the_card(full_run):
     results = [(r.dataset_name, r.metric_type, r.metric_value) for r in card.data.eval_results]
     assert results[0] == ("HumanEval", "pass@1", 0.0)
     assert ("MultiPL-HumanEval (C++)", "pass@10", 0.05) in results
+    assert ("HumanEval single-line infilling", "exact_match", 0.0) in results
     assert len(results) == 5
+    (index,) = repocard.metadata_load(path)["model-index"]
+    # One result per benchmark, its metrics together (the Hub's layout); HumanEval and its
+    # infilling variant share the dataset type openai_humaneval but stay apart.
+    assert [len(r["metrics"]) for r in index["results"]] == [1, 2, 1, 1]
 
 
 def test_the_run_summary_reports_held_out_perplexity_per_language(full_run):

