@@ -75,6 +75,7 @@ from starcoder_jobs.config import parse_config
 from starcoder_jobs.ray_runtime import init_ray
 
 REPO_KINDS = ("local", "directory", "folder", "git", "archive")
+STEP_FILE_BYTES = 128 << 20  # the Parquet files the steps hand each other: at least this big
 
 
 def recipe(job: CurateJob) -> CurationConfig:
@@ -159,7 +160,9 @@ def _write_parquet(ds, out: Path, like: Path | None = None) -> None:
     columns: those of ``ds`` or, where no block told them, of ``like``'s files.
     """
     ds = ds.materialize()
-    ds.write_parquet(str(out))
+    # One file per block would leave hundreds of small files (a block per repository
+    # batch), and every later read pays Ray Data's cost per file.
+    ds.write_parquet(str(out), min_bytes_per_file=STEP_FILE_BYTES)
     if not any(out.glob("*.parquet")):
         schema = ds.schema()
         if schema is not None:
@@ -232,15 +235,30 @@ def write_outputs(final: Path, out: Path, _marker_dir: Path) -> None:
 
 
 def _counts(path: Path, by_status: bool) -> list[dict]:
-    import ray
-    from ray.data.aggregate import Count as RayCount
-    from ray.data.aggregate import Sum
+    """Files and bytes per language (and status) of a step's Parquet, streamed on the driver.
 
-    ds = ray.data.read_parquet(str(path)).select_columns([LANGUAGE, SIZE, DROP_REASON])
-    ds = ds.map_batches(status_rows, batch_format="pyarrow")
+    Three small columns, read batch by batch with pyarrow: bounded memory at any
+    size, and none of a distributed group-by's fixed cost.
+    """
+    import pyarrow.dataset as pads
+
     keys = [LANGUAGE, STATUS] if by_status else [LANGUAGE]
-    rows = ds.groupby(keys).aggregate(RayCount(alias_name="files"), Sum(SIZE, alias_name="bytes"))
-    return rows.take_all()
+    totals: dict[tuple, list[int]] = {}
+    scanner = pads.dataset(str(path), format="parquet").scanner(
+        columns=[LANGUAGE, SIZE, DROP_REASON], batch_size=1 << 16
+    )
+    for batch in scanner.to_batches():
+        table = status_rows(pa.Table.from_batches([batch]))
+        grouped = table.group_by(keys).aggregate([([], "count_all"), (SIZE, "sum")])
+        for row in grouped.to_pylist():
+            key = tuple(row[k] for k in keys)
+            counts = totals.setdefault(key, [0, 0])
+            counts[0] += row["count_all"]
+            counts[1] += row[f"{SIZE}_sum"] or 0
+    return [
+        dict(zip(keys, key, strict=True)) | {"files": files, "bytes": size}
+        for key, (files, size) in sorted(totals.items(), key=lambda item: str(item[0]))
+    ]
 
 
 def summarize(
@@ -319,9 +337,7 @@ def run(job: CurateJob) -> dict:
         step_seconds[path.name] = round(time.perf_counter() - t, 1)
         print(f"({step_seconds[path.name]}s)")
 
-    report = summarize(
-        config, filtered, final, out, time.perf_counter() - started, step_seconds
-    )
+    report = summarize(config, filtered, final, out, time.perf_counter() - started, step_seconds)
     shutil.rmtree(work)  # intermediate data; report.json now marks the run complete
     print("\n" + format_report(report))
     outputs = {"kept data": "data", "report": "report.json", "chart": "language_mix.png"}

@@ -72,7 +72,7 @@ def _curate_folder(job: FinetuneJob, steps: RunDirectory, out: Path) -> Path:
 
 
 def _pack(job: FinetuneJob, data: str, config: TrainConfig) -> None:
-    import pack_tokens
+    from ray_jobs import pack_tokens
 
     pack_tokens.run(
         PackTokensJob(

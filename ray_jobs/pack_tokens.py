@@ -36,7 +36,7 @@ from starcoder_data.tokens import (
     build_manifest,
     format_summary,
     held_out_rows,
-    load_tokenizer,
+    load_tokenizer_json,
     token_dtype,
     tokenizer_sha256,
     write_manifest,
@@ -52,6 +52,7 @@ from starcoder_jobs.config import parse_config
 from starcoder_jobs.ray_runtime import init_ray, prepare_output
 
 SORT_PARTITION_BYTES = 256 << 20  # Parquet bytes per sort partition (about 1 GiB of ids)
+
 
 def packing(job: PackTokensJob) -> PackConfig:
     """The packing preset with the job's overrides (``ValueError`` for an invalid value)."""
@@ -147,7 +148,7 @@ def run(job: PackTokensJob) -> dict:
     config = packing(job)
     paths = input_paths(job.data, config.languages)
     try:
-        tokenizer = load_tokenizer(job.tokenizer)
+        tokenizer = load_tokenizer_json(job.tokenizer)
         special = SpecialIds.from_tokenizer(tokenizer)
         sha256 = tokenizer_sha256(job.tokenizer)
     except TokenizerError as error:

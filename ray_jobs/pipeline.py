@@ -196,10 +196,7 @@ def summarise(layout: RunLayout, config, outcomes, urls=None) -> dict:
 
 def run_job(job: str, config) -> object:
     """``ray_jobs/<job>.py``'s ``run(config)``: its report."""
-    module = importlib.import_module(job)
-    if job == "redact_pii":  # its settings are typed next; until then, its command line
-        return module.main(to_argv(config))
-    return module.run(config)
+    return importlib.import_module(f"ray_jobs.{job}").run(config)
 
 
 def _serve_job(args, layout: RunLayout, config: PipelineConfig, browser: bool = True) -> ServeJob:
@@ -234,7 +231,7 @@ def run_pipeline(argv: list[str] | None = None) -> PipelineResult:
     publish(layout, config)
     services, urls = None, {}
     if not args.no_serve:
-        import serve as serve_job
+        from ray_jobs import serve as serve_job
 
         services = serve_job.start_services(_serve_job(args, layout, config))
         urls = {"API": f"{services.api_url}/v1/completions"}
@@ -356,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nerror: {error}", file=sys.stderr)
         return 1
     if result.services is not None:
-        import serve as serve_job
+        from ray_jobs import serve as serve_job
 
         print("serving until Ctrl-C", flush=True)
         serve_job.serve_until_interrupted(result.services)

@@ -13,7 +13,6 @@ held-out sample).
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -23,14 +22,11 @@ from starcoder_model.jobs import TokenizerJob
 from starcoder_model.tokenizer import (
     MB,
     count_tokens,
-    format_tokenizer_report,
     save_tokenizer,
-    tokenizer_report,
     train_tokenizer,
 )
+from starcoder_model.tokenizer_report import TokenizerReport, tokenizer_report
 from starcoder_model.tokenizer_sample import sample_documents
-
-REPORT_FILE = "tokenizer_report.json"
 
 
 def parse_args(argv: list[str] | None) -> TokenizerJob:
@@ -47,7 +43,7 @@ def check_data_dir(data: Path) -> None:
         raise SystemExit(f"error: {data} holds no Parquet files (language=<name>/*.parquet)")
 
 
-def run(job: TokenizerJob) -> dict:
+def run(job: TokenizerJob) -> TokenizerReport:
     """Train on a sample of ``job.data``, save under ``job.output``; the report."""
     config = job.tokenizer_config()
     data, out = Path(job.data).resolve(), Path(job.output).resolve()
@@ -81,12 +77,16 @@ def run(job: TokenizerJob) -> dict:
     seconds["encode"] = time.perf_counter() - started
 
     report = tokenizer_report(
-        vocab_size=len(tokenizer), config=config, sample=sample, counts=counts, seconds=seconds
+        vocab_size=len(tokenizer),
+        config=config,
+        sample=sample,
+        counts=counts,
+        seconds=seconds,
+        data=str(data),
     )
-    report["data"] = str(data)
-    (out / REPORT_FILE).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print("\n" + format_tokenizer_report(report))
-    print(f"{'tokenizer:':18}{out}\n{'report:':18}{out / REPORT_FILE}")
+    report.write(out)
+    print("\n" + report.format())
+    print(f"{'tokenizer:':18}{out}\n{'report:':18}{out / report.FILE}")
     return report
 
 

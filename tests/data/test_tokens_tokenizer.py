@@ -15,7 +15,7 @@ from starcoder_data.special_tokens import FIM_MIDDLE, REPONAME, SPECIAL_TOKENS
 from starcoder_data.tokens import (
     SpecialIds,
     TokenizerError,
-    load_tokenizer,
+    load_tokenizer_json,
     tokenizer_sha256,
 )
 
@@ -46,11 +46,11 @@ def test_a_tokenizer_without_starcoder_tokens_is_refused_naming_them():
 
 def test_load_and_hash_the_saved_tokenizer(tmp_path):
     byte_level_tokenizer().save(str(tmp_path / "tokenizer.json"))
-    assert load_tokenizer(tmp_path).get_vocab_size() == 300
+    assert load_tokenizer_json(tmp_path).get_vocab_size() == 300
     expected = hashlib.sha256((tmp_path / "tokenizer.json").read_bytes()).hexdigest()
     assert tokenizer_sha256(tmp_path) == expected
 
 
 def test_a_folder_without_tokenizer_json_is_refused(tmp_path):
     with pytest.raises(TokenizerError, match="no tokenizer.json"):
-        load_tokenizer(tmp_path)
+        load_tokenizer_json(tmp_path)

@@ -14,13 +14,12 @@ from starcoder_model.tokenizer import (
     TokenizerConfig,
     TokenizerNotFoundError,
     count_tokens,
-    format_tokenizer_report,
     load_tokenizer,
     save_tokenizer,
-    tokenizer_report,
     tokens_per_byte,
     train_tokenizer,
 )
+from starcoder_model.tokenizer_report import tokenizer_report
 from starcoder_model.tokenizer_sample import DocumentSample, allocate_bytes, sample_documents
 from tokenizers import Tokenizer
 
@@ -210,12 +209,12 @@ def test_report_lists_every_language(config):
         vocab_size=VOCAB, config=config, sample=sample, counts=counts,
         seconds={"train": 2.0, "encode": 0.5},
     )  # fmt: skip
-    assert report["train"] == {"documents": 3, "bytes": 5}
-    assert report["tokens_per_byte"] == {"python": 0.5}
-    assert report["languages"]["lua"]["tokens_per_byte"] is None
-    assert list(report["languages"]) == ["python", "lua"]
-    assert report["encode_mb_per_s"] == pytest.approx(4 / 2**20 / 0.5)
-    table = format_tokenizer_report(report)
+    assert (report.train.documents, report.train.bytes) == (3, 5)
+    assert report.tokens_per_byte == {"python": 0.5}
+    assert report.languages["lua"].tokens_per_byte is None
+    assert list(report.languages) == ["python", "lua"]
+    assert report.encode_mb_per_s == pytest.approx(4 / 2**20 / 0.5)
+    table = report.format()
     assert "tokens/byte" in table and "0.500" in table and table.splitlines()[-1].startswith("lua")
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from starcoder_model.modeling import build_model, load_model
+from starcoder_model.checkpoints import build_model, load_model
 from starcoder_model.presets import get_preset
 from starcoder_model.tokenizer import load_tokenizer
 from starcoder_model.training.config import TrainConfig

@@ -67,3 +67,20 @@ def test_row_round_trip():
     )
     again = LabelledFile.from_row(files[0].as_row())
     assert again.spans == files[0].spans and again.text == files[0].text
+
+
+def test_pseudo_labels_follow_the_host_text_through_injection():
+    import random
+
+    from starcoder_pii.dataset import InjectionConfig, PiiFaker, PseudoLabeller, inject_file
+
+    host = "import os\n# Copyright (C) 2003 David Zeuthen\nx = 1\n" * 3
+    labeller = PseudoLabeller()
+    found = labeller(host, "a.py")
+    assert [s.value for s in found] == ["David Zeuthen"] * 3
+    text, spans = inject_file(
+        host, "python", PiiFaker(1), random.Random(1), InjectionConfig(), host_spans=found
+    )
+    assert [s.value for s in spans if s.value == "David Zeuthen"] == ["David Zeuthen"] * 3
+    assert all(text[s.start : s.end] == s.value for s in spans)
+    assert labeller("KEY = 'AKIA4J7ZQX2M5NBVK3WP'\n", "a.py") is None  # secrets: host skipped

@@ -33,3 +33,34 @@ def test_identifiers_organisations_and_prose_are_not_names():
         "Author: unknown\n"
     )
     assert _names(text) == []
+
+
+def test_names_in_copyright_lines_changelogs_and_credits():
+    text = (
+        "# Copyright (C) 2003 David Zeuthen\n"
+        " (c) 2003-2009 Tim Kientzle\n"
+        "Copyright: Erik Baalbergen, Eric Gisin, J.T. Conklin\n"
+        "\t2005 Aapo Tahkola\n"
+        "  [ Andreas Tille ]\n"
+        " -- tony mancill <tmancill@debian.org>  Sat, 04 Jun 2022 08:40:40 -0700\n"
+        "  * Fix the build. Thanks to Simon McVittie for the patch.\n"
+        '__contributors__ = [\n    "Thomas Broyer (t.broyer@ltgt.net)",\n    "Sam Ruby",\n]\n'
+        'THIS SOFTWARE IS PROVIDED BY DAN HAIM "AS IS" AND ANY EXPRESS OR IMPLIED\n'
+        "3. Neither the name of Dan Haim nor the names of his contributors\n"
+    )
+    assert _names(text) == [
+        "David Zeuthen", "Tim Kientzle", "Erik Baalbergen", "Eric Gisin", "J.T. Conklin",
+        "Aapo Tahkola", "Andreas Tille", "tony mancill", "Simon McVittie", "Thomas Broyer",
+        "Sam Ruby", "DAN HAIM", "Dan Haim",
+    ]  # fmt: skip
+
+
+def test_companies_in_copyright_lines_are_not_names():
+    text = (
+        " Copyright (C) 1995, 2001-2008 Red Hat, Inc.\n"
+        "Copyright: 2011 Collabora Ltd.\n"
+        "# Copyright (C) AB Strakt\n"
+        "\t2010-2018 Advanced Micro Devices, Inc.\n"
+        " Copyright (c) 2015, ARM Limited. All Rights Reserved.\n"
+    )
+    assert _names(text) == []

@@ -120,15 +120,19 @@ def test_evaluate_windows_counts_matches_leaks_and_touched_negatives():
     assert result["hard_negatives_changed_ids"] == ["placeholder"]  # detect-secrets calls it one
 
 
-def test_baseline_runs_on_the_whole_set():
+def test_the_model_free_systems_run_on_the_whole_set_and_the_rules_leak_no_more():
     systems = build_systems()
-    assert list(systems) == ["baseline"]
+    assert list(systems) == ["baseline", "rules"]
     result = evaluate_windows(load_real_windows(), systems["baseline"])
     assert result["overlap"]["NAME"]["tp"] == 0  # the baseline has no names
     assert result["overlap"]["EMAIL"]["recall"] > 0.95
     assert result["leaks"]["ALL"]["gold"] == sum(
         1 for w in load_real_windows() for s in w.spans if s.label in LEAK_CLASSES
     )
+    rules = evaluate_windows(load_real_windows(), systems["rules"])
+    for label in LEAK_CLASSES:
+        assert rules["leaks"][label]["leaked"] <= result["leaks"][label]["leaked"]
+    assert rules["hard_negatives_changed"] <= result["hard_negatives_changed"]
 
 
 def test_the_training_sample_never_reads_the_sets_packages(tmp_path):

@@ -93,3 +93,27 @@ def test_learned_detector_adds_the_names_of_author_contexts(sceptical_model):
     text = '__author__ = "Ana María Gómez"\n' + TEXT
     found = {(s.label, s.value) for s in detector(text, "settings.py")}
     assert found == {("NAME", "Ana María Gómez"), ("KEY", KEY), ("PASSWORD", PASSWORD)}
+
+
+HEADER_KEY = "f4da12cb8a564148975f99d62bc014495e6a33d3"
+CONTEXT_TEXT = (
+    f"headers = {{'Authorization': 'token {HEADER_KEY}'}}\nsmtp.login(USER, 'Jaguar#8812')\n"
+)
+
+
+def test_a_key_only_the_context_rules_find_is_redacted_whatever_the_model_thinks(sceptical_model):
+    assert BaselineDetector()(CONTEXT_TEXT, "client.py") == []  # the baseline misses both
+    veto = LearnedDetector(
+        _ner(sceptical_model), BaselineDetector(), CALIBRATED, veto=("KEY", "PASSWORD")
+    )
+    assert veto(CONTEXT_TEXT, "client.py") == []  # the model would drop both
+    thresholds = read_learned_config(sceptical_model)
+    found = LearnedDetector(_ner(sceptical_model), BaselineDetector(), thresholds)(
+        CONTEXT_TEXT, "client.py"
+    )
+    assert {(s.label, s.value) for s in found} == {("KEY", HEADER_KEY), ("PASSWORD", "Jaguar#8812")}
+    config = RedactorConfig(detector="learned", model_dir=str(sceptical_model), ner_batch_size=2)
+    out = PiiRedactor(config)(pa.table({"content": [CONTEXT_TEXT], "path": ["client.py"]}))
+    content = out["content"][0].as_py()
+    assert HEADER_KEY not in content and "Jaguar#8812" not in content
+    assert "'token <KEY>'" in content

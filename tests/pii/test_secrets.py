@@ -60,7 +60,9 @@ def test_passwords_by_keyword_and_in_urls():
     )
     found = [(s.label, s.value) for s in detect_secrets(text, "settings.py")]
     assert found == [
-        ("PASSWORD", "correct horse"), ("PASSWORD", "Tr0ub4dor"), ("PASSWORD", "kX9q2mVb")
+        ("PASSWORD", "correct horse"),
+        ("PASSWORD", "Tr0ub4dor"),
+        ("PASSWORD", "kX9q2mVb"),
     ]
 
 

@@ -104,3 +104,12 @@ def test_summary_counts_statuses_and_classes():
 def test_learned_detector_needs_a_model():
     with pytest.raises(ValueError, match="model_dir"):
         RedactorConfig(detector="ner")
+
+
+def test_rules_detector_needs_no_model_and_redacts_what_the_context_says():
+    text = "__author__ = 'Ann Lee'\nsmtp.login(USER, 'Jaguar#8812')\npassword = 'changeme'\n"
+    out = PiiRedactor(RedactorConfig(detector="rules"))(batch([text]))
+    assert out["content"][0].as_py() == (
+        "__author__ = '<NAME>'\nsmtp.login(USER, '<PASSWORD>')\npassword = 'changeme'\n"
+    )
+    assert json.loads(out[COUNTS][0].as_py()) == {"NAME": 1, "PASSWORD": 1}

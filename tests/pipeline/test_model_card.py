@@ -19,7 +19,7 @@ import pytest
 import yaml
 from starcoder_pipeline.layout import RunLayout
 from starcoder_pipeline.model_card import NOT_RUN, render_model_card, write_model_card
-from starcoder_pipeline.run_facts import Count, collect_card_facts, parameter_count
+from starcoder_pipeline.run_facts import NamedCount, collect_card_facts, parameter_count
 
 # (language, license, size): what the model trained on (the redacted copy)
 TRAINING_ROWS = [
@@ -244,10 +244,10 @@ def test_license_table_counts_the_training_parquet(full_run):
     facts = collect_card_facts(full_run)
     assert facts.data.redacted and facts.data.data_dir == str(full_run.training_data)
     assert facts.data.licenses == (
-        Count(name="MIT", files=3, bytes=3_000_000),
-        Count(name="Apache-2.0", files=1, bytes=2_000),
-        Count(name="BSD-3-Clause AND MIT", files=1, bytes=250),
-        Count(name="(none found)", files=1, bytes=10),
+        NamedCount(name="MIT", files=3, bytes=3_000_000),
+        NamedCount(name="Apache-2.0", files=1, bytes=2_000),
+        NamedCount(name="BSD-3-Clause AND MIT", files=1, bytes=250),
+        NamedCount(name="(none found)", files=1, bytes=10),
     )
     assert (facts.data.files, facts.data.bytes) == (6, 3_002_260)
     table = section(split_card(render_model_card(facts))[1], "Data sources and licenses")
@@ -261,7 +261,7 @@ def test_license_table_falls_back_to_the_curated_data(full_run):
     shutil.rmtree(full_run.redacted)
     facts = collect_card_facts(full_run)
     assert not facts.data.redacted
-    assert facts.data.licenses == (Count(name="Zlib", files=1, bytes=7),)
+    assert facts.data.licenses == (NamedCount(name="Zlib", files=1, bytes=7),)
     assert facts.pii is None
     assert "not PII-redacted" in render_model_card(facts)
 

@@ -174,7 +174,7 @@ def test_the_stages_pass_each_job_the_run_layout(tmp_path, corpus):
         str(layout.curated / "data"),
         str(layout.redacted),
     )
-    assert jobs["redact"].detector == "baseline"  # no NER model given
+    assert jobs["redact"].chosen_detector() == "rules"  # no NER model given
     for name in ("tokenizer", "tokens", "index"):  # everything after redaction sees redacted data
         assert jobs[name].data == str(layout.training_data)
     assert jobs["tokens"].tokenizer == jobs["pretrain"].tokenizer == str(layout.tokenizer)

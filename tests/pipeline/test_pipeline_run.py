@@ -20,10 +20,11 @@ import threading
 from pathlib import Path
 
 import httpx
-import pipeline
 import pytest
 import yaml
 from corpus_fixture import MIT
+
+from ray_jobs import pipeline
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 REPOS = {

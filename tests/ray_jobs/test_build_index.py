@@ -6,7 +6,6 @@ import string
 
 import pytest
 from attribution_fixture import FILES, STDLIB, write_curated
-from build_index import main as build_index
 from starcoder_attribution import (
     Attributor,
     BloomFileError,
@@ -15,6 +14,8 @@ from starcoder_attribution import (
     hash_ngrams,
 )
 from starcoder_attribution.cli import main as cli
+
+from ray_jobs.build_index import main as build_index
 
 pytestmark = pytest.mark.integration
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import curate
 import pandas as pd
 import pytest
 from corpus_fixture import build_corpus
+
+from ray_jobs import curate
 
 pytestmark = pytest.mark.integration
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import curate
 import pytest
+
+from ray_jobs import curate
 
 
 def test_decontaminate_files_are_resolved_into_the_config(tmp_path, monkeypatch):

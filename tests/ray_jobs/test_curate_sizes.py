@@ -11,9 +11,10 @@ import json
 import random
 from pathlib import Path
 
-import curate
 import pytest
 from corpus_fixture import MIT, _near_copy, _stdlib
+
+from ray_jobs import curate
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import evaluate
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -14,6 +13,8 @@ from starcoder_eval.codegen import reference_samples
 from starcoder_eval.fim import FIM_LANGUAGES, load_fim_problems, single_line_examples
 from starcoder_eval.generation import SamplingConfig
 from starcoder_eval.tasks import load_humaneval, load_task
+
+from ray_jobs import evaluate
 
 CACHE = Path(__file__).resolve().parents[2] / "data_cache" / "benchmarks"
 

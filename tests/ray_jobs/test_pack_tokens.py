@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pack_tokens
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from bpe_fixture import tiny_bpe
 from starcoder_data.tokens import HeldOutError, TokenShards, is_validation, open_held_out
+
+from ray_jobs import pack_tokens
 
 SNIPPETS = {
     "python": ["def area(r):\n    return 3.14159 * r * r\n", "for i in range(10):\n    print(i)\n"],

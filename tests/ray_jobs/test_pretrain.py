@@ -5,13 +5,13 @@ import shutil
 import sysconfig
 from pathlib import Path
 
-import finetune
-import pretrain
 import pytest
 import torch
 from starcoder_model.training.driver import MODEL_SUBDIR
 from starcoder_model.training.metrics import read_metrics
 from training_fixture import MICRO_ARGS, train
+
+from ray_jobs import finetune, pretrain
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 MICRO_RUN = [

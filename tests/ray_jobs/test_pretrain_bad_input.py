@@ -3,12 +3,12 @@
 import json
 import shutil
 
-import finetune
-import pretrain
 import pytest
 from starcoder_data.tokens import read_manifest, write_manifest
 from training_fixture import MICRO_ARGS as MICRO
 from training_fixture import train
+
+from ray_jobs import finetune, pretrain
 
 
 def run(args, tmp_path):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import warnings
 
-import evaluate
 import pytest
 from starcoder_eval.execution import Sample, run_samples
 from starcoder_eval.ray_execution import run_on_ray
 from starcoder_eval.sandbox import Sandbox, SandboxConfig
 from starcoder_eval.tasks import load_humaneval
+
+from ray_jobs import evaluate
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,9 @@ import json
 
 import pyarrow.dataset as pads
 import pytest
-import redact_pii
 from pii_corpus_fixture import EXPECTED_BASELINE, write_pii_corpus
+
+from ray_jobs import redact_pii
 
 
 def _read(folder):
@@ -71,16 +72,17 @@ def test_refuses_a_learned_detector_without_a_model():
 
 
 def test_the_model_means_the_learned_system_and_classes_can_be_chosen():
-    args = redact_pii.parse_args(["--model", "m", "--classes", "NAME, KEY,PASSWORD"])
-    assert args.detector == "learned" and args.classes == ("NAME", "KEY", "PASSWORD")
-    assert len(redact_pii.parse_args([]).classes) == 6
+    job = redact_pii.parse_args(["--model", "m", "--classes", "NAME, KEY,PASSWORD"])
+    assert job.chosen_detector() == "learned" and job.class_list() == ("NAME", "KEY", "PASSWORD")
+    assert len(redact_pii.parse_args([]).class_list()) == 6
+    assert redact_pii.parse_args([]).chosen_detector() == "rules"
     with pytest.raises(SystemExit):
         redact_pii.parse_args(["--classes", "SSN"])
 
 
 def test_no_veto_unless_asked_and_only_for_the_learned_system_on_secrets():
-    assert redact_pii.parse_args(["--model", "m"]).veto == ()
-    assert redact_pii.parse_args(["--model", "m", "--veto", "KEY"]).veto == ("KEY",)
+    assert redact_pii.parse_args(["--model", "m"]).veto_list() == ()
+    assert redact_pii.parse_args(["--model", "m", "--veto", "KEY"]).veto_list() == ("KEY",)
     for bad in (["--model", "m", "--veto", "EMAIL"], ["--veto", "KEY"]):  # baseline: no model
         with pytest.raises(SystemExit):
             redact_pii.parse_args(bad)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 
-import build_pii_dataset
 import pyarrow.dataset as pads
 import pytest
-import redact_pii
-import train_pii_ner
-import train_starencoder
 from pii_corpus_fixture import write_pii_corpus
+
+from ray_jobs import build_pii_dataset, redact_pii, train_pii_ner, train_starencoder
 
 MICRO = [
     "--set",

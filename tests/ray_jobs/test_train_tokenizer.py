@@ -8,9 +8,10 @@ import random
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import train_tokenizer
 from starcoder_data.special_tokens import SPECIAL_TOKENS
 from transformers import AutoTokenizer
+
+from ray_jobs import train_tokenizer
 
 
 def _documents(rng: random.Random, names: list[str], count: int, template: str) -> list[str]:

@@ -1,8 +1,9 @@
 """evaluate.py through the serve app's OpenAI-compatible API."""
 
-import evaluate
 import pytest
 from starcoder_eval.fim import FIM_LANGUAGES, load_fim_problems, single_line_examples
+
+from ray_jobs import evaluate
 
 pytestmark = pytest.mark.integration
 

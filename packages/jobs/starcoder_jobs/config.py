@@ -214,6 +214,9 @@ def _restore(hint, value):
         items = [a for a in typing.get_args(hint) if a is not Ellipsis]
         item = items[0] if len(items) == 1 else None
         return tuple(_restore(item, v) if item is not None else v for v in value)
+    if typing.get_origin(hint) is dict:
+        _, item = typing.get_args(hint)
+        return {key: _restore(item, v) for key, v in value.items()}
     return value
 
 

@@ -1,12 +1,12 @@
 """Tokenizer training, GPTBigCode presets and the training loop's pieces.
 
 The tokenizer (:mod:`.tokenizer`) is StarCoder's byte-level BPE with its 19
-special tokens; the model (:mod:`.presets`, :mod:`.modeling`) is
+special tokens; the model (:mod:`.presets`, :mod:`.checkpoints`) is
 ``transformers``' GPTBigCode with multi-query attention; the training loop
 (:mod:`.training`) runs DeepSpeed inside Ray Train's workers.
 """
 
-from .modeling import (
+from .checkpoints import (
     attention_implementation,
     build_model,
     check_tokenizer,

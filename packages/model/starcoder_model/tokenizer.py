@@ -24,8 +24,6 @@ from typing import TYPE_CHECKING
 from starcoder_data.special_tokens import ENDOFTEXT, SPECIAL_TOKENS
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 
-from .tokenizer_sample import DocumentSample
-
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast
 
@@ -229,78 +227,5 @@ def tokens_per_byte(
     return {language: count.tokens_per_byte for language, count in counts.items()}
 
 
-def tokenizer_report(
-    *,
-    vocab_size: int,
-    config: TokenizerConfig,
-    sample: DocumentSample,
-    counts: Mapping[str, TokenCount],
-    seconds: Mapping[str, float],
-) -> dict:
-    """What ``tokenizer_report.json`` holds: the sample, times, tokens per byte by language.
-
-    ``counts`` are the held-out sample's; ``seconds`` has at least ``train``
-    and ``encode`` (the ``count_tokens`` call, from which the encoding speed).
-    """
-    held_out = sum(counts.values(), TokenCount())
-    train_bytes, eval_bytes = sample.train_bytes, sample.eval_bytes
-    languages = {
-        language: {
-            "available_bytes": available,
-            "train_documents": len(sample.train.get(language, [])),
-            "train_bytes": train_bytes.get(language, 0),
-            "eval_documents": len(sample.eval.get(language, [])),
-            "eval_bytes": eval_bytes.get(language, 0),
-            "eval_tokens": counts[language].tokens if language in counts else 0,
-            "tokens_per_byte": counts[language].tokens_per_byte if language in counts else None,
-        }
-        for language, available in sorted(sample.available_bytes.items(), key=_by_size)
-    }
-    encode_seconds = seconds.get("encode", 0.0)
-    return {
-        "vocab_size": vocab_size,
-        "config": config.as_dict(),
-        "train": {
-            "documents": sum(len(texts) for texts in sample.train.values()),
-            "bytes": sum(train_bytes.values()),
-        },
-        "eval": {**asdict(held_out), "tokens_per_byte": held_out.tokens_per_byte},
-        "seconds": {name: round(value, 3) for name, value in seconds.items()},
-        "encode_mb_per_s": held_out.bytes / MB / encode_seconds if encode_seconds else None,
-        "tokens_per_byte": {lang: count.tokens_per_byte for lang, count in counts.items()},
-        "languages": languages,
-    }
-
-
 def _by_size(item: tuple[str, int]) -> tuple[int, str]:
     return -item[1], item[0]
-
-
-def format_tokenizer_report(report: dict) -> str:
-    """The report as the job prints it: a summary, then one line per language."""
-    train, held_out, seconds = report["train"], report["eval"], report["seconds"]
-    speed, configured = report["encode_mb_per_s"], report["config"]["vocab_size"]
-    lines = [
-        f"{'vocab size':18}{report['vocab_size']:,} (configured {configured:,})",
-        f"{'trained on':18}{train['bytes'] / MB:.1f} MB in {train['documents']:,} documents "
-        f"of {sum(1 for r in report['languages'].values() if r['train_documents'])} languages",
-        f"{'training time':18}{seconds.get('train', 0):.1f} s "
-        f"(sampling {seconds.get('sample', 0):.1f} s)",
-        f"{'held out':18}{held_out['bytes'] / MB:.1f} MB in {held_out['documents']:,} documents",
-        f"{'encoding speed':18}" + (f"{speed:.2f} MB/s (encode_batch)" if speed else "-"),
-        f"{'tokens per byte':18}"
-        + (
-            f"{held_out['tokens_per_byte']:.3f} on the held-out sample"
-            if held_out["bytes"]
-            else "-"
-        ),
-        "",
-        f"{'language':18}{'available MB':>13}{'train MB':>10}{'eval MB':>10}{'tokens/byte':>13}",
-    ]
-    for language, row in report["languages"].items():
-        ratio = row["tokens_per_byte"]
-        lines.append(
-            f"{language:18}{row['available_bytes'] / MB:13.3f}{row['train_bytes'] / MB:10.3f}"
-            f"{row['eval_bytes'] / MB:10.3f}{'-' if ratio is None else f'{ratio:.3f}':>13}"
-        )
-    return "\n".join(lines)

@@ -31,14 +31,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .detectors.names import detect_contact_names
+from .detectors.names import is_person
+from .detectors.rules import RulesDetector
 from .evaluate import count_matches, scores
 from .ner.postprocess import PostprocessConfig, postprocess
-from .spans import EMAIL, IP_ADDRESS, KEY, NAME, PASSWORD, USERNAME, PiiSpan, resolve_overlaps
+from .spans import (
+    CLASSES,
+    EMAIL,
+    IP_ADDRESS,
+    KEY,
+    NAME,
+    PASSWORD,
+    USERNAME,
+    PiiSpan,
+    resolve_overlaps,
+)
 
 NEVER = 1.01  # an ``accept`` threshold no probability reaches
 GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-VERIFIED_CLASSES = (KEY, PASSWORD)  # the baseline's classes the model may veto
+VERIFIED_CLASSES = tuple(c.name for c in CLASSES if c.secret)  # the model may veto these
 LEARNED_CLASSES = (NAME, KEY, PASSWORD, USERNAME)  # the model's classes
 
 
@@ -76,6 +87,7 @@ def _select(
         for span in learned
         if span.label not in config.regex_classes
         and span.score >= config.accept.get(span.label, NEVER)
+        and (span.label != NAME or is_person(span.value))  # "Collabora Ltd" is no person
         and not any(span.overlaps(other) for other in fixed)
     ]
     return resolve_overlaps(fixed + added)
@@ -97,10 +109,11 @@ def recall_first(config: LearnedConfig, veto: tuple[str, ...] = ()) -> LearnedCo
 class LearnedDetector:
     """Baseline candidates the NER model verifies, plus the model's post-processed spans.
 
-    Its rule-based candidates are the baseline's plus the names that
-    :func:`~.detectors.names.detect_contact_names` finds in author contexts
-    (``Name <email>``, ``__author__``, ``Author:``), which are kept like the
-    regexes' spans. Recall-first by default: every rule-based KEY and PASSWORD is kept whatever
+    Its rule-based candidates are :class:`~.detectors.rules.RulesDetector`'s: the
+    baseline's plus the names, handles and credentials that the context rules
+    find (``Name <email>``, copyright lines, ``github.com/<user>``,
+    ``smtp.login(user, "pw")``), which are kept like the regexes' spans.
+    Recall-first by default: every rule-based KEY and PASSWORD is kept whatever
     the model thinks of it; ``veto=("KEY",)`` lets the model drop the baseline's
     keys below ``config.verify["KEY"]`` (see :func:`recall_first`).
     """
@@ -111,6 +124,7 @@ class LearnedDetector:
         self, ner, baseline, config: LearnedConfig | None = None, veto: tuple[str, ...] = ()
     ):
         self.ner, self.baseline = ner, baseline
+        self.rules = RulesDetector(baseline)
         self.veto = tuple(veto)
         self.config = recall_first(config or LearnedConfig(), self.veto)
 
@@ -120,7 +134,7 @@ class LearnedDetector:
     def detect_batch(self, texts: list[str], paths: list[str]) -> list[list[PiiSpan]]:
         outputs = self.ner.analyse_batch(texts, paths)
         return [
-            combine(self.baseline(text, path) + detect_contact_names(text), output, self.config)
+            combine(self.rules(text, path), output, self.config)
             for text, path, output in zip(texts, paths, outputs, strict=True)
         ]
 

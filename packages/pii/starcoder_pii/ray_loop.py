@@ -56,9 +56,8 @@ def train_loop_per_worker(loop_config: dict) -> None:
         record["s_per_step"] = (time.perf_counter() - started) / len(window)
         started, window = time.perf_counter(), []
         if rank == 0:
-            with metrics_file.open("a") as f:
+            with metrics_file.open("a") as f:  # the driver prints it (training.progress)
                 f.write(json.dumps(record) + "\n")
-            print(f"step {step}/{config.max_steps} loss {record['loss']:.4f}", flush=True)
         if step % config.checkpoint_every == 0 or last:
             _report_with_checkpoint(record, model, tokenizer, optimizer, schedule, step, config)
         else:

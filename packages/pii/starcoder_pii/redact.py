@@ -26,15 +26,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .ner.windows import trim_span
-from .spans import IP_ADDRESS, PII_CLASSES, PiiSpan, resolve_overlaps, span_at
+from .spans import CLASSES, IP_ADDRESS, PII_CLASSES, PiiSpan, resolve_overlaps, span_at
 
-PLACEHOLDERS: dict[str, str] = {
-    "NAME": "<NAME>",
-    "EMAIL": "<EMAIL>",
-    "KEY": "<KEY>",
-    "PASSWORD": "<PASSWORD>",
-    "USERNAME": "<USERNAME>",
-}
+# Derived from the class registry (``spans.CLASSES``); IP_ADDRESS gets a synthetic address.
+PLACEHOLDERS: dict[str, str] = {c.name: c.placeholder for c in CLASSES if c.placeholder}
 # bigcode-dataset's synthetic replacements: private (RFC 1918 / RFC 4193) addresses.
 SYNTHETIC_IPS: dict[int, tuple[str, ...]] = {
     4: ("172.16.31.10", "172.16.58.3", "172.16.17.32", "192.168.127.12", "192.168.3.11"),

@@ -6,8 +6,9 @@ gains ``pii_status`` (what happened to it) and ``pii_counts`` (spans replaced
 per class, JSON), and ``pii_spans`` (the spans, JSON, for audit) when asked.
 
 No file is ever dropped: a file the NER model cannot handle (an error, or more
-than ``max_ner_chars``) falls back to the baseline detector, and a file on which
-the baseline fails too keeps its content with status ``error:<type>``, so the
+than ``max_ner_chars``) falls back to a model-free detector (the learned
+system to its rules, the others to the baseline), and a file on which that
+fails too keeps its content with status ``error:<type>``, so the
 report counts it and a user can filter it. Rows that carry a ``pii_status``
 from an earlier run pass through untouched (flagged in the transient
 ``pii_passed`` column the job drops before writing): redacting twice changes
@@ -29,19 +30,22 @@ CONTENT, PATH = "content", "path"
 STATUS, COUNTS, SPANS = "pii_status", "pii_counts", "pii_spans"
 PASSED_THROUGH = "pii_passed"  # transient: rows of an earlier run, for the report only
 REDACTED, CLEAN, PASSED = "redacted", "clean", "already_redacted"
-FALLBACK = "baseline_fallback"  # NER failed or file too large: baseline spans used
+FALLBACK = "baseline_fallback"  # NER failed or file too large: the model-free fallback used
 BASELINE, NER, COMBINED, ENSEMBLE = "baseline", "ner", "ner+regex", "ensemble"
-LEARNED = "learned"
-DETECTORS = (BASELINE, NER, COMBINED, ENSEMBLE, LEARNED)
+LEARNED, RULES = "learned", "rules"
+DETECTORS = (BASELINE, RULES, NER, COMBINED, ENSEMBLE, LEARNED)
+NEEDS_NO_MODEL = (BASELINE, RULES)
 
 
 @dataclass(frozen=True, kw_only=True)
 class RedactorConfig:
-    # baseline | ner | ner+regex (StarCoder's final pipeline) | ensemble (ner+regex, and the
-    # baseline's keys and passwords added to the model's) | learned (the baseline's secrets
-    # verified by the model plus its post-processed spans, thresholds from pii_task.json)
+    # baseline | rules (the baseline plus the context rules: names, handles, positional
+    # credentials; no model) | ner | ner+regex (StarCoder's final pipeline) | ensemble
+    # (ner+regex, and the baseline's keys and passwords added to the model's) | learned
+    # (the rules' spans, secrets never dropped, plus the model's post-processed spans,
+    # thresholds from pii_task.json)
     detector: str = LEARNED
-    model_dir: str | None = None  # the NER model (all but baseline)
+    model_dir: str | None = None  # the NER model (all but baseline and rules)
     device: str = "auto"
     ner_batch_size: int = 16  # windows per forward pass
     max_ner_chars: int = 1_000_000  # larger files get the baseline only
@@ -54,17 +58,26 @@ class RedactorConfig:
     def __post_init__(self):
         if self.detector not in DETECTORS:
             raise ValueError(f"detector must be one of {DETECTORS}, not {self.detector!r}")
-        if self.detector != BASELINE and not self.model_dir:
+        if self.detector not in NEEDS_NO_MODEL and not self.model_dir:
             raise ValueError(f"detector {self.detector!r} needs model_dir")
 
 
 def build_detector(config: RedactorConfig):
-    """The configured detector and the baseline it falls back to."""
+    """The configured detector and the model-free detector it falls back to.
+
+    ``learned`` falls back to ``rules`` (its own candidates), so a file the model
+    cannot take loses the model's additions only; the other NER systems fall
+    back to the baseline, as StarCoder's pipeline would.
+    """
     from .detectors import BaselineDetector
+    from .detectors.rules import RulesDetector
 
     baseline = BaselineDetector()
     if config.detector == BASELINE:
         return baseline, baseline
+    if config.detector == RULES:
+        rules = RulesDetector(baseline)
+        return rules, rules
     from .combined import CombinedDetector
     from .ner.detector import NerConfig, NerDetector, read_window_config
 
@@ -80,7 +93,8 @@ def build_detector(config: RedactorConfig):
         from .learned import LearnedDetector, read_learned_config
 
         learned = read_learned_config(config.model_dir)
-        return LearnedDetector(ner, baseline, learned, veto=config.veto), baseline
+        detector = LearnedDetector(ner, baseline, learned, veto=config.veto)
+        return detector, detector.rules
     union = (KEY, PASSWORD) if config.detector == ENSEMBLE else ()
     return CombinedDetector(ner, baseline, union_classes=union), baseline
 

@@ -44,7 +44,7 @@ class PipelineConfig:
 
     preset: str = "laptop"
     curate: CurateJob = field(default_factory=CurateJob)
-    redact: RedactJob = field(default_factory=RedactJob)  # the regex baseline unless a model
+    redact: RedactJob = field(default_factory=RedactJob)  # the rules unless an NER model
     tokenizer: TokenizerJob = field(
         default_factory=lambda: TokenizerJob(vocab_size=8192, sample_mb=32.0, no_progress=True)
     )  # StarCoder: 49,152

@@ -36,7 +36,7 @@ from .formatting import (
     format_share,
     markdown_table,
 )
-from .run_facts import Count, EvalEntry, ModelCardFacts, TrainingFacts
+from .run_facts import EvalEntry, ModelCardFacts, NamedCount, TrainingFacts
 
 NOT_RUN = "not run"
 # Licenses the Hub does not know by an SPDX id: rendered as ``license: other`` with these.
@@ -180,12 +180,12 @@ def _and_join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]
 
 
-def _top(counts: tuple[Count, ...], limit: int, label: str) -> list[Count]:
+def _top(counts: tuple[NamedCount, ...], limit: int, label: str) -> list[NamedCount]:
     """The ``limit`` first counts, the rest summed into one ``other (N <label>)`` count."""
     rest = counts[limit:]
     if not rest:
         return list(counts)
-    other = Count(
+    other = NamedCount(
         name=f"other ({len(rest)} {label})",
         files=sum(c.files for c in rest),
         bytes=sum(c.bytes for c in rest),
@@ -194,7 +194,7 @@ def _top(counts: tuple[Count, ...], limit: int, label: str) -> list[Count]:
 
 
 def _count_rows(counts, share_of: int | None = None) -> list[tuple[str, ...]]:
-    """``(name, files, bytes[, share of the share_of bytes])`` rows of :class:`Count` objects."""
+    """``(name, files, bytes[, share of the share_of bytes])`` rows of named counts."""
     return [
         (c.name, format_count(c.files), format_bytes(c.bytes))
         + (() if share_of is None else (format_share(c.bytes, share_of),))

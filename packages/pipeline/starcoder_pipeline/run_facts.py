@@ -20,7 +20,7 @@ NO_LICENSE = "(none found)"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Count:
+class NamedCount:
     """Files and bytes of one named group (a license, a language, a drop reason, ...)."""
 
     name: str
@@ -36,7 +36,7 @@ class LicenseFacts:
     redacted: bool  # the PII-redacted copy, not the curated one
     files: int
     bytes: int  # original file sizes (the ``size`` column)
-    licenses: tuple[Count, ...]  # largest first
+    licenses: tuple[NamedCount, ...]  # largest first
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,12 +47,12 @@ class CurationFacts:
     license_policy: str | None
     allowed_licenses: tuple[str, ...]
     optout_entries: int
-    total_in: Count
-    kept: Count
-    dropped: Count
-    stages: tuple[Count, ...]  # files dropped by each stage, in pipeline order
-    reasons: tuple[Count, ...]  # "<stage>:<reason>", in pipeline order
-    languages: tuple[Count, ...]  # kept files per language, largest first
+    total_in: NamedCount
+    kept: NamedCount
+    dropped: NamedCount
+    stages: tuple[NamedCount, ...]  # files dropped by each stage, in pipeline order
+    reasons: tuple[NamedCount, ...]  # "<stage>:<reason>", in pipeline order
+    languages: tuple[NamedCount, ...]  # kept files per language, largest first
     seconds: float | None
 
 
@@ -174,7 +174,7 @@ def collect_card_facts(
         data=_license_facts(layout),
         curation=_curation_facts(_read_json(layout.curated / "report.json")),
         pii=_pii_facts(_read_json(layout.redacted / "report.json")),
-        tokenizer=_tokenizer_facts(_read_json(layout.tokenizer / "tokenizer_report.json")),
+        tokenizer=_tokenizer_facts(layout),
         training=training,
         evaluation=_eval_facts(_read_json(layout.eval / "summary.json")),
         attribution=_attribution_facts(_read_json(layout.attribution / "manifest.json")),
@@ -191,9 +191,9 @@ def _read_json(path: Path):
         raise ValueError(f"{path} is not valid JSON: {error}") from error
 
 
-def _count(name: str, raw: dict | None) -> Count:
+def _count(name: str, raw: dict | None) -> NamedCount:
     raw = raw or {}
-    return Count(name=name, files=int(raw.get("files", 0)), bytes=int(raw.get("bytes", 0)))
+    return NamedCount(name=name, files=int(raw.get("files", 0)), bytes=int(raw.get("bytes", 0)))
 
 
 def _license_facts(layout: RunLayout) -> LicenseFacts | None:
@@ -212,7 +212,7 @@ def _license_facts(layout: RunLayout) -> LicenseFacts | None:
     grouped = table.group_by("license").aggregate([("size", "sum"), ("size", "count")])
     licenses = sorted(
         (
-            Count(name=row["license"], files=row["size_count"], bytes=row["size_sum"] or 0)
+            NamedCount(name=row["license"], files=row["size_count"], bytes=row["size_sum"] or 0)
             for row in grouped.to_pylist()
         ),
         key=lambda c: (-c.bytes, -c.files, c.name),
@@ -281,15 +281,18 @@ def _pii_facts(report: dict | None) -> PiiFacts | None:
     )
 
 
-def _tokenizer_facts(report: dict | None) -> TokenizerFacts | None:
+def _tokenizer_facts(layout: RunLayout) -> TokenizerFacts | None:
+    from starcoder_model.tokenizer_report import TokenizerReport
+
+    report = TokenizerReport.read(layout.tokenizer)
     if report is None:
         return None
     return TokenizerFacts(
-        vocab_size=int(report["vocab_size"]),
-        tokens_per_byte=report.get("eval", {}).get("tokens_per_byte"),
-        train_documents=report.get("train", {}).get("documents"),
-        train_bytes=report.get("train", {}).get("bytes"),
-        tokens_per_byte_by_language=dict(report.get("tokens_per_byte", {})),
+        vocab_size=report.vocab_size,
+        tokens_per_byte=report.eval.tokens_per_byte if report.eval.bytes else None,
+        train_documents=report.train.documents,
+        train_bytes=report.train.bytes,
+        tokens_per_byte_by_language=dict(report.tokens_per_byte),
     )
 
 

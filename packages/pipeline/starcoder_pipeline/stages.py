@@ -61,12 +61,7 @@ def _curate_inputs(config: PipelineConfig, repo: Path) -> list[str]:
 
 
 def _redact(config: PipelineConfig, layout: RunLayout) -> RedactJob:
-    return replace(
-        config.redact,
-        data=str(layout.curated / "data"),
-        output=str(layout.redacted),
-        detector=config.redact.detector or (None if config.redact.model else "baseline"),
-    )
+    return replace(config.redact, data=str(layout.curated / "data"), output=str(layout.redacted))
 
 
 def _tokenizer(config: PipelineConfig, layout: RunLayout) -> TokenizerJob:

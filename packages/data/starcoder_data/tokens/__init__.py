@@ -30,7 +30,6 @@ from .fim import FimCut, draw_fim, join_fim, undo_fim
 from .fim_transform import FimConfig, FimTransform, undo_fim_segment
 from .held_out import HELD_OUT_DIR, HeldOut, HeldOutError, held_out_rows, open_held_out
 from .metadata import add_metadata, stars_bucket
-from .pack import TokenPacker, build_manifest, format_summary
 from .packing import SequencePacker, pack_sequences
 from .shards import (
     ShardWriter,
@@ -40,7 +39,8 @@ from .shards import (
     token_dtype,
     write_manifest,
 )
-from .tokenizer import SpecialIds, TokenizerError, load_tokenizer, tokenizer_sha256
+from .token_packer import TokenPacker, build_manifest, format_summary
+from .tokenizer import SpecialIds, TokenizerError, load_tokenizer_json, tokenizer_sha256
 
 __all__ = [
     "ENCODED_SCHEMA",
@@ -72,7 +72,7 @@ __all__ = [
     "held_out_rows",
     "is_validation",
     "join_fim",
-    "load_tokenizer",
+    "load_tokenizer_json",
     "name_id",
     "open_held_out",
     "order_key",

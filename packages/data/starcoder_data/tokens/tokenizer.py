@@ -76,8 +76,9 @@ def tokenizer_file(directory: str | Path) -> Path:
     return path
 
 
-def load_tokenizer(directory: str | Path):
-    """The ``tokenizers.Tokenizer`` saved in ``directory/tokenizer.json``."""
+def load_tokenizer_json(directory: str | Path):
+    """The ``tokenizers.Tokenizer`` of ``directory/tokenizer.json`` (HF ``transformers``
+    loads the same folder as a ``PreTrainedTokenizerFast``: ``starcoder_model.load_tokenizer``)."""
     from tokenizers import Tokenizer
 
     return Tokenizer.from_file(str(tokenizer_file(directory)))

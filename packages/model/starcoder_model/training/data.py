@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from starcoder_data.tokens import FimConfig, FimTransform, TokenShards, load_tokenizer
+from starcoder_data.tokens import FimConfig, FimTransform, TokenShards, load_tokenizer_json
 
 
 class TrainingSequences:
@@ -42,7 +42,7 @@ class TrainingSequences:
         """The FIM transform, its tokenizer loaded on first use (the driver's checks need none)."""
         if self._fim is None and self._fim_source is not None:
             tokenizer_dir, config = self._fim_source
-            self._fim = FimTransform(load_tokenizer(tokenizer_dir), config)
+            self._fim = FimTransform(load_tokenizer_json(tokenizer_dir), config)
         return self._fim
 
     def __len__(self) -> int:

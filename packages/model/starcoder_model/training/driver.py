@@ -18,6 +18,7 @@ from starcoder_jobs.ray_runtime import init_ray
 from .config import TrainConfig
 from .loop import export_model
 from .metrics import plot_loss_curve, read_metrics
+from .progress import ProgressFollower
 from .report import TrainingReport
 from .setup import RunPlan, check_run
 
@@ -78,7 +79,8 @@ def run_training(
 
     init_ray(address)
     start = time.perf_counter()
-    result = _trainer(config, output).fit()
+    with ProgressFollower(output, config.max_steps):
+        result = _trainer(config, output).fit()
     elapsed = time.perf_counter() - start
     if result.error is not None or result.checkpoint is None:
         raise SystemExit(f"training failed: {result.error}")
@@ -148,9 +150,7 @@ def _print_plan(config: TrainConfig, plan: RunPlan, resumed: bool) -> None:
     )
 
 
-def _summarise(
-    config: TrainConfig, plan: RunPlan, elapsed: float, output: Path
-) -> TrainingReport:
+def _summarise(config: TrainConfig, plan: RunPlan, elapsed: float, output: Path) -> TrainingReport:
     records = read_metrics(output)
     plot = plot_loss_curve(
         records,

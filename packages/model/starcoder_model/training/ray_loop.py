@@ -144,9 +144,7 @@ class WorkerRun:
             self._report_with_checkpoint(record)
         elif reporting:
             self._report(record)
-        if reporting:
-            if self.rank == 0:
-                _print_progress(record, config.max_steps, self.window.losses)
+        if reporting:  # the driver prints it from the metrics log (training.progress)
             self.window = Window(self.state.tokens_seen)
 
     def close(self) -> None:
@@ -188,22 +186,12 @@ class WorkerRun:
             )
 
 
-def _print_progress(record: dict, max_steps: int, window_losses: list[float]) -> None:
-    parts = [f"step {record['step']}/{max_steps}", f"loss {np.mean(window_losses):.3f}"]
-    if "val_loss" in record:
-        parts.append(f"val {record['val_loss']:.3f}")
-    parts += [f"lr {record['lr']:.2e}", f"{record['tokens_per_s']:,.0f} tok/s"]
-    if "mfu" in record:
-        parts.append(f"MFU {record['mfu']:.1%}")
-    print(" | ".join(parts), flush=True)
-
-
 def _mfu_inputs(config: TrainConfig, model) -> tuple[float, float | None]:
     import torch
 
     if not (config.use_gpu and torch.cuda.is_available()):
         return 0.0, None
-    from starcoder_model.modeling import flops_per_token
+    from starcoder_model.checkpoints import flops_per_token
 
     return flops_per_token(model.config, config.seq_len), peak_flops(torch.cuda.get_device_name())
 

@@ -92,12 +92,12 @@ def build_or_load_model(config: TrainConfig, vocab_size: int):
     if config.init_from is not None:
         import torch
 
-        from starcoder_model.modeling import load_model
+        from starcoder_model.checkpoints import load_model
 
         # fp32 whatever the checkpoint holds: DeepSpeed casts to bf16/fp16 itself and
         # keeps fp32 master weights, so nothing of the checkpoint's precision is lost.
         return load_model(config.init_from, dtype=torch.float32).train()
-    from starcoder_model.modeling import build_model
+    from starcoder_model.checkpoints import build_model
     from starcoder_model.presets import get_preset
 
     return build_model(get_preset(config.preset), vocab_size, seed=config.seed).train()
@@ -116,7 +116,7 @@ def check_run(config: TrainConfig) -> RunPlan:
     model_config, model_source = _model_config(config, train.vocab_size)
     tokenizer = run_tokenizer(config)
     _check_shards_match_tokenizer(train.shards, tokenizer_dir(config))
-    from starcoder_model.modeling import check_tokenizer
+    from starcoder_model.checkpoints import check_tokenizer
 
     check_tokenizer(model_config, tokenizer)
     if train.vocab_size > model_config.vocab_size:
@@ -146,7 +146,7 @@ def _model_config(config: TrainConfig, vocab_size: int):
     if config.init_from is not None:
         from transformers import GPTBigCodeConfig
 
-        from starcoder_model.modeling import read_model_config
+        from starcoder_model.checkpoints import read_model_config
 
         return GPTBigCodeConfig(**read_model_config(config.init_from)), config.init_from
     from starcoder_model.presets import get_preset

@@ -11,6 +11,7 @@ from .inject import (
     repo_split,
 )
 from .io import dataset_stats, read_labelled, write_labelled
+from .pseudo import PseudoLabeller
 from .values import KEY_KINDS, PiiFaker
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "InjectionConfig",
     "LabelledFile",
     "PiiFaker",
+    "PseudoLabeller",
     "build_labelled_files",
     "carve_validation",
     "dataset_stats",

@@ -33,6 +33,8 @@ _SLOT = re.compile(r"«(~?)([A-Z_0-9]+)(?::([a-z_]+))?»")
 _VERSIONS = ("1.2.3.4", "2.0.1.0", "3.10.2.1", "1.0.0.12", "4.4.0.2", "0.9.8.7")
 _DNS = ("8.8.8.8", "1.1.1.1", "9.9.9.9", "208.67.222.222")
 _EXAMPLE_USERS = ("noreply", "support", "admin", "jane.doe", "john")
+_ORGS = ("pypa", "python", "pallets", "django", "apache", "mozilla", "numpy", "toml-lang")
+_ORG_NAMES = ("Collabora", "Red Hat", "Advanced Micro Devices", "Example Software", "Acme")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -149,6 +151,10 @@ def _negative(kind: str, rng: random.Random) -> str:
                 f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
             ]
         )
+    if kind == "ORG":
+        return rng.choice(_ORGS)
+    if kind == "ORGNAME":
+        return rng.choice(_ORG_NAMES)
     if kind == "DNS":
         return rng.choice(_DNS)
     raise ValueError(f"unknown negative slot {kind!r}")
@@ -166,9 +172,17 @@ def host_window(text: str, max_chars: int, rng: random.Random) -> str:
 
 
 def inject_file(
-    host: str, language: str, faker: PiiFaker, rng: random.Random, config: InjectionConfig
+    host: str,
+    language: str,
+    faker: PiiFaker,
+    rng: random.Random,
+    config: InjectionConfig,
+    host_spans: Iterable[PiiSpan] = (),
 ) -> tuple[str, tuple[PiiSpan, ...]]:
-    """``host`` with PII and hard-negative snippets inserted at line boundaries."""
+    """``host`` with PII and hard-negative snippets inserted at line boundaries.
+
+    ``host_spans`` (pseudo-labels of the host's own PII, single-line) move with their text.
+    """
     if host and not host.endswith("\n"):
         host += "\n"  # snippets go in at line boundaries, never mid-line
     family, comment = FAMILIES.get(language, ("shell", "#"))
@@ -193,7 +207,21 @@ def inject_file(
         length += len(snippet)
     out.append("".join(lines[taken:]))
     text = "".join(out)
-    return text, tuple(PiiSpan(s, e, label, text[s:e], "gold") for s, e, label in spans)
+    spans += _moved(lines, slots, [len(snippet) for snippet, _ in snippets], host_spans)
+    return text, tuple(sorted(PiiSpan(s, e, label, text[s:e], "gold") for s, e, label in spans))
+
+
+def _moved(lines, slots, sizes, host_spans) -> list[tuple[int, int, str]]:
+    """Host spans shifted by the snippets inserted before their line."""
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    out = []
+    for span in host_spans:
+        line = max(i for i, start in enumerate(starts[:-1] or [0]) if start <= span.start)
+        shift = sum(size for slot, size in zip(slots, sizes, strict=True) if slot <= line)
+        out.append((span.start + shift, span.end + shift, span.label))
+    return out
 
 
 def build_labelled_files(
@@ -201,8 +229,14 @@ def build_labelled_files(
     config: InjectionConfig,
     *,
     host_is_clean: Callable[[str, str], bool] | None = None,
+    pseudo_label: Callable[[str, str], list[PiiSpan] | None] | None = None,
 ) -> list[LabelledFile]:
-    """One labelled file per usable host (rows with repo, path, language, content)."""
+    """One labelled file per usable host (rows with repo, path, language, content).
+
+    With ``pseudo_label`` a host's own PII is labelled by it (StarCoder labelled
+    part of its NER data with pseudo-labels) and the host is skipped where it
+    returns None; otherwise ``host_is_clean`` decides which hosts are kept.
+    """
     rng = random.Random(config.seed)
     faker = PiiFaker(config.seed)
     files = []
@@ -210,7 +244,10 @@ def build_labelled_files(
         host = host_window(row["content"], config.max_host_chars, rng)
         if not host.strip() or (host_is_clean and not host_is_clean(host, row["path"])):
             continue
-        text, spans = inject_file(host, row["language"], faker, rng, config)
+        found = pseudo_label(host, row["path"]) if pseudo_label else []
+        if found is None:
+            continue
+        text, spans = inject_file(host, row["language"], faker, rng, config, found)
         split = repo_split(row["repo"], config.test_fraction, config.seed)
         files.append(LabelledFile(row["repo"], row["path"], row["language"], split, text, spans))
     return files

@@ -21,6 +21,19 @@ COMMENT = (
     "{c} Written by «NAME» <«EMAIL»>, reviewed by «NAME»\n",
     "{c} Old key, rotated: «KEY:any»\n",
     "{c} login with «USERNAME» / «PASSWORD»\n",
+    # Names and handles where real code states them (docs/pii.md, "Figures on real files").
+    "{c} Copyright (C) 2003, 2004-2009 «NAME»\n",
+    "{c} Copyright: «NAME», «NAME»\n",
+    "{c} (c) 2011-2014 «NAME» <«EMAIL»>\n",
+    "{c} Thanks to «NAME» for the patch.\n",
+    "{c} Patch by «NAME» (@«USERNAME»), reviewed by @«USERNAME»\n",
+    "{c} See https://github.com/«USERNAME»/tools for details\n",
+    "{c} Docs: https://«USERNAME».github.io/\n",
+    "{c} cc @«USERNAME»\n",
+    "{c} «NAME» <«EMAIL»>\n",
+    "{c}  -- «NAME» <«EMAIL»>  Mon, 01 Jan 2024 10:00:00 +0000\n",
+    "{c}   [ «NAME» ]\n",
+    "{c} mysql -u «USERNAME» -p'«PASSWORD»' app < dump.sql\n",
 )
 NEGATIVE_COMMENT = (
     "{c} sha256: «~HEX64»\n",
@@ -30,6 +43,10 @@ NEGATIVE_COMMENT = (
     "{c} request id «~UUID»\n",
     "{c} falls back to the resolver at «~DNS»\n",
     "{c} fixture digest sha512-«~B64SHA512»\n",
+    "{c} Copyright (c) 2015 «~ORGNAME», Inc.\n",
+    "{c} Source: https://github.com/«~ORG»/«~ORG»\n",
+    "{c} Maintainer: «~ORGNAME» Team\n",
+    "{c} token_type = 'Bearer'\n",
 )
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "python": (
@@ -53,6 +70,13 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         'GOOGLE_MAPS_KEY = "«KEY:google»"\n',
         'SECRET_KEY = "«KEY:generic»"\n',
         'conn = psycopg2.connect(host="«IP_ADDRESS»", user="«USERNAME»", password="«PASSWORD»")\n',
+        '__author__ = "«NAME» («EMAIL»)"\n__copyright__ = "Copyright 2006, «NAME»"\n',
+        '__credits__ = [\n    "«NAME»",\n    "«NAME»",\n]\n',
+        'smtp.login(SMTP_USER, "«PASSWORD»")\n',
+        'resp = requests.get(url, auth=("«USERNAME»", "«PASSWORD»"))\n',
+        "headers = {'Authorization': 'token «KEY:hex»'}\n",
+        'API_KEY = os.environ.get("API_KEY", "«KEY:hex»")\n',
+        'url = "https://github.com/«USERNAME»/«~ORG»"\n',
     ),
     "javascript": (
         "const config = {\n  user: '«USERNAME»',\n  password: '«PASSWORD»',\n"
@@ -108,6 +132,10 @@ NEGATIVES: dict[str, tuple[str, ...]] = {
         'ICON = "data:image/png;base64,«~B64BLOB»"\n',
         'IMAGE = "registry.io/app@sha256:«~HEX64»"\n',
         'SRI_HASH = "sha384-«~B64SHA384»"\n',
+        "password = 'changeme'\n",
+        '__copyright__ = "Copyright 2021 «~ORGNAME» Ltd."\n',
+        "@property\ndef sender(self):\n    return self._sender\n",
+        'HOMEPAGE = "https://github.com/«~ORG»/«~ORG»"\n',
     ),
     "javascript": (
         "const digest = '«~HEX64»';\n",

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..spans import PiiSpan, resolve_overlaps, span_at
+from ..spans import CLASSES, PiiSpan, resolve_overlaps, span_at
 from .data import encode_file
 from .postprocess import PostprocessConfig, postprocess
 from .windows import LABEL_IDS, OUTSIDE, WindowConfig, decode_spans, plan_windows, snap_to_word
 
-# Shortest value reported per class: a model's one- or two-character "keys" are
-# noise (real keys are long; StarCoder's baseline had the same floor for keys).
-MIN_CHARS = {"NAME": 3, "EMAIL": 6, "KEY": 8, "PASSWORD": 4, "IP_ADDRESS": 7, "USERNAME": 3}
+# Shortest value reported per class, from the class registry (``spans.CLASSES``).
+MIN_CHARS: dict[str, int] = {c.name: c.min_chars for c in CLASSES}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,3 +162,36 @@ def read_window_config(model_dir: str | Path) -> WindowConfig:
         return WindowConfig()
     task = json.loads(task_file.read_text())
     return WindowConfig(window=task["window"], stride=task["stride"])
+
+
+class CachedNer:
+    """A detector's outputs per text, computed once for every system built on the same model.
+
+    ``detect_batch`` gives the raw spans (as ``NerDetector`` with ``postprocess=None``).
+    """
+
+    def __init__(self, detector: NerDetector):
+        self.detector, self.config, self._outputs = detector, detector.config, {}
+
+    def analyse_batch(self, texts: list[str], paths: list[str] | None = None) -> list[NerOutput]:
+        paths = paths or ["file.txt"] * len(texts)
+        todo = {t: p for t, p in zip(texts, paths, strict=True) if t not in self._outputs}
+        if todo:
+            found = self.detector.analyse_batch(list(todo), list(todo.values()))
+            self._outputs.update(zip(todo, found, strict=True))
+        return [self._outputs[t] for t in texts]
+
+    def detect_batch(self, texts: list[str], paths: list[str] | None = None) -> list[list[PiiSpan]]:
+        return [list(out.spans) for out in self.analyse_batch(texts, paths)]
+
+
+class PostProcessedNer:
+    """The cached model's spans after StarCoder's post-processing."""
+
+    def __init__(self, ner: CachedNer, config: PostprocessConfig | None = None):
+        self.ner, self.config = ner, config or PostprocessConfig()
+
+    def detect_batch(self, texts: list[str], paths: list[str] | None = None) -> list[list[PiiSpan]]:
+        return [
+            postprocess(list(o.spans), self.config) for o in self.ner.analyse_batch(texts, paths)
+        ]

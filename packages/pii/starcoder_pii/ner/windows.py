@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spans import PII_CLASSES, PiiSpan, span_at
+from ..spans import PII_CLASSES, PiiSpan, pii_class, span_at
 
 OUTSIDE = "O"
 LABELS: tuple[str, ...] = (OUTSIDE,) + tuple(
@@ -120,23 +120,14 @@ def decode_spans(
     return out
 
 
-# The characters a value of each class is made of: a span the model started or ended
-# in the middle of such a run is widened to the whole run (word-level aggregation,
-# as token-classification pipelines do). Passwords stop at ":" "@" "/" so that
-# "user:pw@host" keeps its user and host apart.
-_WORD_CHARS = {
-    "KEY": re.compile(r"[A-Za-z0-9+/=_\-.]"),
-    "PASSWORD": re.compile(r"[^\s'\"`,;:@/]"),
-    "USERNAME": re.compile(r"[\w.\-]"),
-    "NAME": re.compile(r"[^\W\d_]|['\-]"),
-    "EMAIL": re.compile(r"[\w.%+\-@]"),
-    "IP_ADDRESS": re.compile(r"[0-9A-Fa-f.:]"),
-}
-
-
 def snap_to_word(text: str, start: int, end: int, label: str) -> tuple[int, int]:
-    """Widen ``[start, end)`` to the run of ``label``'s characters it lies in."""
-    chars = _WORD_CHARS[label]
+    """Widen ``[start, end)`` to the run of ``label``'s characters it lies in.
+
+    A span the model started or ended in the middle of such a run is widened to
+    the whole run (word-level aggregation, as token-classification pipelines
+    do); the characters of each class are its registry record's ``word_chars``.
+    """
+    chars = pii_class(label).word_chars
     if start >= end or not chars.match(text[start]) or not chars.match(text[end - 1]):
         return start, end
     while start > 0 and chars.match(text[start - 1]):

@@ -68,54 +68,40 @@ def _total(leaks: dict, classes: Sequence[str]) -> dict[str, int]:
     return {k: sum(leaks[c][k] for c in classes) for k in ("gold", "leaked")}
 
 
-class _CachedNer:
-    """One forward pass per text for all the systems built on the same model."""
-
-    def __init__(self, ner):
-        self.ner, self._outputs = ner, {}
-
-    def analyse_batch(self, texts: list[str], paths: list[str] | None = None):
-        missing = [t for t in dict.fromkeys(texts) if t not in self._outputs]
-        if missing:
-            self._outputs.update(zip(missing, self.ner.analyse_batch(missing), strict=True))
-        return [self._outputs[t] for t in texts]
-
-
-class _NerSpans:
-    """The cached model's spans, raw or post-processed (as ``NerDetector.detect_batch``)."""
-
-    def __init__(self, cached: _CachedNer, post: bool):
-        self.cached, self.post = cached, post
-
-    def detect_batch(self, texts: list[str], paths: list[str] | None = None) -> list[list[PiiSpan]]:
-        from ..ner.postprocess import postprocess
-
-        outputs = self.cached.analyse_batch(texts, paths)
-        return [postprocess(list(o.spans)) if self.post else list(o.spans) for o in outputs]
-
-
 def build_systems(model_dir: str | Path | None = None) -> dict[str, DetectBatch]:
-    """``baseline`` always; with a NER model also StarCoder's steps and the learned system.
+    """``baseline`` and ``rules`` always; with a NER model also StarCoder's steps and ``learned``.
 
-    ``learned`` is the redactor's default (recall-first: every rule-based secret
-    kept); ``learned+veto`` lets the model drop the baseline's keys and passwords
-    below the calibrated ``verify`` thresholds, the behaviour before recall-first.
+    ``rules`` is the baseline plus the context rules, no model
+    (:class:`~starcoder_pii.detectors.rules.RulesDetector`); ``learned`` is the
+    redactor's default with a model (recall-first: every rule-based secret
+    kept); ``learned+veto`` lets the model drop the baseline's keys and
+    passwords below the calibrated ``verify`` thresholds.
     """
     from ..detectors import BaselineDetector
+    from ..detectors.rules import RulesDetector
 
     baseline = BaselineDetector()
-    systems: dict[str, DetectBatch] = {"baseline": baseline.detect_batch}
+    systems: dict[str, DetectBatch] = {
+        "baseline": baseline.detect_batch,
+        "rules": RulesDetector(baseline).detect_batch,
+    }
     if model_dir is None:
         return systems
     from ..combined import CombinedDetector
     from ..learned import LearnedDetector, read_learned_config
-    from ..ner.detector import NerConfig, NerDetector, read_window_config
+    from ..ner.detector import (
+        CachedNer,
+        NerConfig,
+        NerDetector,
+        PostProcessedNer,
+        read_window_config,
+    )
 
     ner = NerDetector(model_dir, NerConfig(windows=read_window_config(model_dir), postprocess=None))
-    cached = _CachedNer(ner)
-    post = _NerSpans(cached, post=True)
+    cached = CachedNer(ner)
+    post = PostProcessedNer(cached)
     thresholds = read_learned_config(model_dir)
-    systems["ner"] = _NerSpans(cached, post=False).detect_batch
+    systems["ner"] = cached.detect_batch
     systems["ner+post"] = post.detect_batch
     systems["ner+post+regex"] = CombinedDetector(post, baseline).detect_batch
     systems["learned"] = LearnedDetector(cached, baseline, thresholds).detect_batch

@@ -9,8 +9,8 @@ import pytest
 import torch
 from bpe_fixture import tiny_bpe
 from starcoder_data.special_tokens import ENDOFTEXT, FIM_PREFIX, SPECIAL_TOKENS
-from starcoder_model import modeling
-from starcoder_model.modeling import (
+from starcoder_model import checkpoints
+from starcoder_model.checkpoints import (
     attention_implementation,
     build_model,
     check_tokenizer,
@@ -124,9 +124,9 @@ def test_attention_is_sdpa_on_cpu():
 
 def test_flash_attention_needs_cuda_and_the_package(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(modeling.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(checkpoints.importlib.util, "find_spec", lambda name: None)
     assert attention_implementation("cuda") == "sdpa"
-    monkeypatch.setattr(modeling.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(checkpoints.importlib.util, "find_spec", lambda name: object())
     monkeypatch.setitem(sys.modules, "flash_attn", types.ModuleType("flash_attn"))
     assert attention_implementation("cuda") == "flash_attention_2"
     assert attention_implementation("cpu") == "sdpa"
