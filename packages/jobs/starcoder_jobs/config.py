@@ -167,6 +167,17 @@ def parse_field_pairs(pairs: Sequence[str], known: set[str] | None = None) -> di
     return values
 
 
+def checked_overrides(
+    overrides: dict[str, Any], *configs: type, exclude: Sequence[str] = ()
+) -> dict[str, Any]:
+    """``--set`` fields that name a field of one of ``configs`` (``ValueError`` otherwise)."""
+    known = {f.name for config in configs for f in dataclasses.fields(config)} - set(exclude)
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"--set {unknown[0]}: expected FIELD one of {sorted(known)}")
+    return dict(overrides)
+
+
 def to_argv(config) -> list[str]:
     """The command line that parses back into ``config`` (fields at their default left out)."""
     hints = _hints(type(config))
@@ -230,6 +241,7 @@ def from_json(cls: type[Config], text: str) -> Config:
 
 __all__ = [
     "build_parser",
+    "checked_overrides",
     "from_dict",
     "from_json",
     "from_namespace",

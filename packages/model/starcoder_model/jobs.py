@@ -8,12 +8,11 @@ named presets (:mod:`starcoder_model.training.presets`) whose
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from starcoder_jobs.config import option
+from starcoder_jobs.config import checked_overrides, option
 
 from .tokenizer import MB, TokenizerConfig
 from .training.config import OptimizerConfig, TrainConfig
@@ -60,12 +59,9 @@ class TokenizerJob:
 
 def training_overrides(job) -> dict[str, Any]:
     """A training job's ``overrides`` (and language weights file), checked against TrainConfig."""
-    known = {f.name for f in dataclasses.fields(TrainConfig)} - {"optimizer"}
-    known |= {f.name for f in dataclasses.fields(OptimizerConfig)}
-    unknown = sorted(set(job.overrides) - known)
-    if unknown:
-        raise ValueError(f"--set {unknown[0]}: expected FIELD one of {sorted(known)}")
-    overrides = dict(job.overrides)
+    overrides = checked_overrides(
+        job.overrides, TrainConfig, OptimizerConfig, exclude=("optimizer",)
+    )
     if job.language_weights is not None:
         overrides["language_weights"] = str(Path(job.language_weights).resolve())
     return overrides

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from starcoder_jobs.config import option
+from starcoder_jobs.config import checked_overrides, option
 
 from .spans import PII_CLASSES
 from .stage import DETECTORS, LEARNED, NEEDS_NO_MODEL, RULES
@@ -74,15 +74,9 @@ OVERRIDES_HELP = "override a PiiTrainConfig field, e.g. --set max_steps=500 (rep
 
 def training_overrides(overrides: dict) -> dict:
     """``--set`` fields checked against :class:`PiiTrainConfig` (``ValueError`` otherwise)."""
-    import dataclasses
-
     from .training import PiiTrainConfig
 
-    known = {f.name for f in dataclasses.fields(PiiTrainConfig)} - {"task", "data", "output_dir"}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise ValueError(f"--set {unknown[0]}: expected FIELD one of {sorted(known)}")
-    return dict(overrides)
+    return checked_overrides(overrides, PiiTrainConfig, exclude=("task", "data", "output_dir"))
 
 
 @dataclass(frozen=True, kw_only=True)
