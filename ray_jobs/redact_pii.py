@@ -23,7 +23,6 @@ on its own output changes nothing.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -32,6 +31,7 @@ from starcoder_jobs.config import parse_config
 from starcoder_jobs.ray_runtime import init_ray, prepare_output
 from starcoder_pii.jobs import RedactJob
 from starcoder_pii.redact import RedactionConfig
+from starcoder_pii.report import RedactionReport
 from starcoder_pii.stage import (
     COUNTS,
     NEEDS_NO_MODEL,
@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None) -> RedactJob:
     return parse_config(RedactJob, argv, __doc__.split("\n\n")[0], check=RedactJob.check)
 
 
-def run(job: RedactJob) -> dict:
+def run(job: RedactJob) -> RedactionReport:
     """Redact ``job.data`` into ``job.output``; the report (also written as report.json)."""
     import ray
 
@@ -96,39 +96,26 @@ def run(job: RedactJob) -> dict:
     partition = ["language"] if "language" in ds.columns() else None
     ds.write_parquet(str(output / "data"), partition_cols=partition)
     seconds = time.perf_counter() - started
-    report = summarise(
+    counts = summarise(
         list(stats[STATUS]),
         list(stats[COUNTS]),
         list(stats["size"].fillna(0)),
         list(stats[PASSED_THROUGH]),
     )
-    report |= {
-        "detector": detector,
-        "classes": list(job.class_list()),
-        "model": config.model_dir,
-        "device": config.device,
-        "actors": actors,
-        "seconds": round(seconds, 2),
-        "files_per_s": round(report["files"] / seconds, 2),
-        "mb_per_s": round(report["bytes"] / MB / seconds, 3),
-    }
-    (output / "report.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(format_report(report))
+    report = RedactionReport(
+        **counts,
+        detector=detector,
+        classes=job.class_list(),
+        model=config.model_dir,
+        device=config.device,
+        actors=actors,
+        seconds=round(seconds, 2),
+        files_per_s=round(counts["files"] / seconds, 2),
+        mb_per_s=round(counts["bytes"] / MB / seconds, 3),
+    )
+    report.write(output)
+    print(report.format())
     return report
-
-
-def format_report(report: dict) -> str:
-    lines = [
-        f"redacted {report['files']:,} files ({report['bytes'] / MB:,.1f} MB) with "
-        f"{report['detector']} in {report['seconds']:.1f}s: {report['files_per_s']:,.1f} files/s, "
-        f"{report['mb_per_s']:,.2f} MB/s",
-        f"{'status':20}{'files':>10}",
-    ]
-    lines += [f"{status:20}{n:>10,}" for status, n in report["status"].items()]
-    lines += [f"{'  ' + e:20}{n:>10,}" for e, n in report["errors"].items()]
-    lines += [f"{'class':20}{'replaced':>10}"]
-    lines += [f"{cls:20}{n:>10,}" for cls, n in report["spans"].items()]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

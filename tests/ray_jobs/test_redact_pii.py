@@ -37,10 +37,10 @@ def test_baseline_job_redacts_counts_and_is_idempotent(ray_cluster, tmp_path):
             ]
         )
     )
-    assert report["files"] == rows and report["status"].get("error", 0) == 0
-    assert {k: v for k, v in report["spans"].items() if v} == EXPECTED_BASELINE
+    assert report.files == rows and report.status.get("error", 0) == 0
+    assert {k: v for k, v in report.spans.items() if v} == EXPECTED_BASELINE
     saved = json.loads((out / "report.json").read_text())
-    assert saved["spans"] == report["spans"] and saved["files_per_s"] > 0
+    assert saved["spans"] == report.spans and saved["files_per_s"] > 0
     redacted = _read(out / "data")
     assert len(redacted) == rows  # nothing dropped, bad input included
     settings = redacted["settings.py"]["content"]
@@ -58,7 +58,7 @@ def test_baseline_job_redacts_counts_and_is_idempotent(ray_cluster, tmp_path):
             ["--data", str(out / "data"), "--output", str(again), "--detector", "baseline"]
         )
     )
-    assert second["status"] == {"already_redacted": rows}
+    assert second.status == {"already_redacted": rows}
     assert {p: r["content"] for p, r in _read(again / "data").items()} == {
         p: r["content"] for p, r in redacted.items()
     }

@@ -112,11 +112,11 @@ def test_pretrain_finetune_and_redact_with_the_model(ray_cluster, training_input
             ]
         )
     )
-    assert report["detector"] == "learned" and report["files"] == rows
-    assert report["status"].get("error", 0) == 0
+    assert report.detector == "learned" and report.files == rows
+    assert report.status.get("error", 0) == 0
     table = pads.dataset(str(out / "data"), format="parquet", partitioning="hive").to_table()
     assert table.num_rows == rows
-    assert report["spans"]["EMAIL"] >= 1 and report["spans"]["IP_ADDRESS"] >= 2
+    assert report.spans["EMAIL"] >= 1 and report.spans["IP_ADDRESS"] >= 2
 
 
 def test_criterion_is_recall_first_on_secrets():

@@ -173,11 +173,11 @@ def collect_card_facts(
         attribution_dir=str(layout.attribution),
         data=_license_facts(layout),
         curation=_curation_facts(_read_json(layout.curated / "report.json")),
-        pii=_pii_facts(_read_json(layout.redacted / "report.json")),
+        pii=_pii_facts(layout),
         tokenizer=_tokenizer_facts(layout),
         training=training,
         evaluation=_eval_facts(_read_json(layout.eval / "summary.json")),
-        attribution=_attribution_facts(_read_json(layout.attribution / "manifest.json")),
+        attribution=_attribution_facts(layout),
     )
 
 
@@ -262,22 +262,21 @@ def _curation_facts(report: dict | None) -> CurationFacts | None:
     )
 
 
-def _items(report: dict, key: str) -> list[tuple[str, dict]]:
-    return list((report.get(key) or {}).items())
+def _pii_facts(layout: RunLayout) -> PiiFacts | None:
+    from starcoder_pii.report import RedactionReport
 
-
-def _pii_facts(report: dict | None) -> PiiFacts | None:
+    report = RedactionReport.read(layout.redacted)
     if report is None:
         return None
     return PiiFacts(
-        detector=str(report.get("detector", "unknown")),
-        model=report.get("model"),
-        files=int(report.get("files", 0)),
-        bytes=int(report.get("bytes", 0)),
-        status={k: int(v) for k, v in report.get("status", {}).items()},
-        spans={k: int(v) for k, v in report.get("spans", {}).items()},
-        files_with_pii=int(report.get("files_with_pii", 0)),
-        errors=len(report.get("errors", {})),
+        detector=report.detector or "unknown",
+        model=report.model,
+        files=report.files,
+        bytes=report.bytes,
+        status=dict(report.status),
+        spans=dict(report.spans),
+        files_with_pii=report.files_with_pii,
+        errors=len(report.errors),
     )
 
 
@@ -400,19 +399,21 @@ def _eval_facts(summary: list | None) -> tuple[EvalEntry, ...] | None:
     return tuple(entry for result in summary for entry in _eval_entries(result))
 
 
-def _attribution_facts(manifest: dict | None) -> AttributionFacts | None:
-    if manifest is None:
+def _attribution_facts(layout: RunLayout) -> AttributionFacts | None:
+    from starcoder_attribution.index_dir import MANIFEST, read_manifest
+
+    if not (layout.attribution / MANIFEST).is_file():
         return None
-    membership = manifest.get("membership", {})
+    manifest = read_manifest(layout.attribution)
     return AttributionFacts(
-        files=int(manifest.get("files", 0)),
-        text_bytes=int(manifest.get("text_bytes", 0)),
-        ngrams=int(manifest.get("ngrams", 0)),
-        distinct_ngrams=int(manifest.get("distinct_ngrams", 0)),
-        ngram_width=int(membership.get("width", 0)),
-        ngram_stride=int(membership.get("stride", 0)),
-        false_positive_rate=float(membership.get("false_positive_rate", 0.0)),
-        min_chain=int(membership.get("min_chain", 0)),
-        sources=tuple(manifest.get("sources", [])),
-        search_backend=str(manifest.get("search_backend", "tantivy")),
+        files=manifest.files,
+        text_bytes=manifest.text_bytes,
+        ngrams=manifest.ngrams,
+        distinct_ngrams=manifest.distinct_ngrams,
+        ngram_width=manifest.membership.ngrams.width,
+        ngram_stride=manifest.membership.ngrams.stride,
+        false_positive_rate=manifest.membership.false_positive_rate,
+        min_chain=manifest.membership.min_chain,
+        sources=tuple(manifest.sources),
+        search_backend=manifest.search_backend,
     )
