@@ -99,6 +99,8 @@ lint: install
 test: lint
 	$(BIN)/python -m pytest
 
+# Each benchmark builds the small inputs it needs (token shards, a checkpoint, a PII
+# model) in a temporary folder: none reads $(OUTPUTS), so this works in a fresh clone.
 benchmarks: install
 	$(BIN)/python benchmarks/near_dedup.py
 	$(BIN)/python benchmarks/dedup_stage.py
@@ -106,13 +108,11 @@ benchmarks: install
 	$(BIN)/python benchmarks/license_accuracy.py
 	$(BIN)/python benchmarks/curation_job.py
 	$(BIN)/python benchmarks/mqa_vs_mha.py
-	$(BIN)/python benchmarks/training_overhead.py --tokens $(OUTPUTS)/tokens \
-		--tokenizer $(OUTPUTS)/tokenizer
-	$(BIN)/python benchmarks/serving.py --checkpoint $(OUTPUTS)/pretrain/model
+	$(BIN)/python benchmarks/training_overhead.py
+	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/attribution.py
 	$(BIN)/python benchmarks/sandbox_throughput.py
-	$(BIN)/python benchmarks/pii_redaction.py --data $(OUTPUTS)/curated/data \
-		--model $(OUTPUTS)/pii_ner/model
+	$(BIN)/python benchmarks/pii_redaction.py
 
 clean:
 	rm -rf outputs .pytest_cache

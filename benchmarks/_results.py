@@ -1,7 +1,7 @@
 """Where benchmark figures go: ``benchmarks/results/<name>.json``, with the machine they came from.
 
 Docs quote figures only from these files, so each one says what ran it:
-CPU model, cores, memory, the versions that matter and the git commit.
+CPU model, cores, load average, memory, the versions that matter and the git commit.
 """
 
 from __future__ import annotations
@@ -58,6 +58,9 @@ def machine_info() -> dict:
     return {
         "cpu_model": _cpu_model(),
         "cores": os.cpu_count(),
+        # 1, 5 and 15 minute run-queue averages when the result is written: above the core
+        # count, something else shared the machine while the figures were measured
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "memory_gib": _memory_gib(),
         "platform": platform.platform(),
         "versions": versions,

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -112,7 +111,6 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = parser.parse_args(argv)
 
-    sys.path.insert(0, str(ROOT / "ray_jobs"))
     import ray
     from starcoder_jobs.ray_runtime import init_ray
 

