@@ -190,7 +190,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run_config(args: argparse.Namespace) -> TrainConfig:
     """The run preset on one GPU, with the options that override it."""
-    preset = PRETRAIN_PRESETS[args.train_preset]("-", "-")
+    preset = PRETRAIN_PRESETS[args.train_preset]
     seq_len = args.seq_len or preset.seq_len
     micro = args.micro_batch or preset.micro_batch_size
     overrides = {"zero_stage": args.zero, "gradient_checkpointing": args.gradient_checkpointing}

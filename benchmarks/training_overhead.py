@@ -210,7 +210,9 @@ def main(argv: list[str] | None = None) -> dict:
 
 def measure(args: argparse.Namespace, work: Path) -> dict:
     """Both sides on the same config; the figures of the results file."""
-    config = tiny(args.tokens, str(work / "stack")).with_overrides(
+    config = tiny().with_overrides(
+        tokens_dir=args.tokens,
+        output_dir=str(work / "stack"),
         preset=args.preset,
         tokenizer_dir=args.tokenizer,
         max_steps=args.steps,

@@ -63,7 +63,7 @@ def packing(job: PackTokensJob) -> PackConfig:
         "val_fraction": job.val_fraction,
         "languages": job.language_list() or None,
     }
-    return replace(PRESETS[job.preset](), **{k: v for k, v in overrides.items() if v is not None})
+    return replace(PRESETS[job.preset], **{k: v for k, v in overrides.items() if v is not None})
 
 
 def parse_args(argv: list[str] | None) -> PackTokensJob:

@@ -24,10 +24,11 @@ from starcoder_model.training.report import TrainingReport
 
 def train_config(job: PretrainJob) -> TrainConfig:
     """The job's preset with its overrides (``ValueError`` for an unknown preset or field)."""
-    if job.preset not in PRETRAIN_PRESETS:
-        raise ValueError(f"unknown preset {job.preset!r}; one of {sorted(PRETRAIN_PRESETS)}")
-    return PRETRAIN_PRESETS[job.preset](job.tokens, job.output).with_overrides(
-        tokenizer_dir=job.tokenizer, **training_overrides(job)
+    return PRETRAIN_PRESETS[job.preset].with_overrides(
+        tokens_dir=job.tokens,
+        output_dir=job.output,
+        tokenizer_dir=job.tokenizer,
+        **training_overrides(job),
     )
 
 

@@ -92,3 +92,26 @@ def test_a_report_round_trips_and_a_broken_one_names_its_path(tmp_path):
     (tmp_path / "toy.json").write_text("{broken")
     with pytest.raises(ValueError, match="toy.json"):
         ToyReport.read(tmp_path)
+
+
+def test_every_preset_family_has_one_shape_and_one_error():
+    from starcoder_data.tokens import PRESETS as PACKING
+    from starcoder_jobs.presets import Presets, UnknownPresetError
+    from starcoder_model.presets import PRESETS as MODELS
+    from starcoder_model.training.presets import PRETRAIN_PRESETS
+    from starcoder_pii.encoder import PRESETS as ENCODERS
+    from starcoder_pipeline.config import PIPELINE_PRESETS
+
+    families = {
+        "model": MODELS, "training": PRETRAIN_PRESETS, "StarEncoder": ENCODERS,
+        "packing": PACKING, "pipeline": PIPELINE_PRESETS,
+    }  # fmt: skip
+    for kind, family in families.items():
+        assert isinstance(family, Presets) and family.kind == kind
+        name = next(iter(family))
+        assert family[name] == family[name]  # a config, made afresh each time
+        with pytest.raises(ValueError, match=f"unknown {kind} preset 'nope'; known presets"):
+            family["nope"]
+        assert family.get("nope") is None  # a Mapping: get() still has its default
+    assert str(UnknownPresetError("plain message")) == "plain message"
+    assert PRETRAIN_PRESETS["tiny"].tokens_dir == "outputs/tokens"

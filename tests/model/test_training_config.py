@@ -70,8 +70,7 @@ def test_schedule_warms_up_linearly_then_decays_by_cosine_to_ten_percent():
 
 
 def test_presets_build_valid_configs():
-    for name, preset in PRETRAIN_PRESETS.items():
-        config = preset("tokens", "out")
+    for name, config in PRETRAIN_PRESETS.items():
         assert config.gradient_accumulation_steps(config.num_workers) >= 1, name
     finetune = python_finetune("tokens", "out", init_from="ckpt")
     assert finetune.optimizer.lr == 5e-5  # StarCoder's Python fine-tune

@@ -201,8 +201,8 @@ def test_each_preset_packs_sequences_as_long_as_its_model_trains_on(preset, tmp_
     from starcoder_data.tokens import PRESETS as PACK_PRESETS
 
     config = pipeline_config(preset)
-    seq_len = config.tokens.seq_len or PACK_PRESETS[config.tokens.preset]().seq_len
-    train = PRETRAIN_PRESETS[config.pretrain.preset]("tokens", "out")
+    seq_len = config.tokens.seq_len or PACK_PRESETS[config.tokens.preset].seq_len
+    train = PRETRAIN_PRESETS[config.pretrain.preset]
     assert config.pretrain.overrides.get("seq_len", train.seq_len) == seq_len
 
 
@@ -214,7 +214,7 @@ def test_the_gpu_preset_fits_the_gpu_workers_of_cluster_yaml():
     ]
     gpus = gpus_per_node * gpu_node["max_workers"]
     config = pipeline_config("gpu-1b")
-    train = PRETRAIN_PRESETS[config.pretrain.preset]("tokens", "out")
+    train = PRETRAIN_PRESETS[config.pretrain.preset]
     assert train.use_gpu and train.num_workers <= gpus
     assert train.num_workers % gpus_per_node == 0  # whole nodes: NVLink within one
     assert config.serve.num_gpus * config.serve.max_replicas <= gpus

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from starcoder_data.special_tokens import SPECIAL_TOKENS
+from starcoder_jobs.presets import Presets
 from transformers import GPTBigCodeConfig
 
 # StarCoder's tokenizer: 49,152 tokens (Li et al. 2023, section 5.1).
@@ -157,24 +158,11 @@ MICRO = ModelPreset(
     embd_pdrop=0.0,
 )
 
-PRESETS: dict[str, ModelPreset] = {
-    preset.name: preset
-    for preset in (
-        STARCODER_15B,
-        STARCODERBASE_1B,
-        STARCODERBASE_3B,
-        STARCODERBASE_7B,
-        TINY,
-        MICRO,
-    )
-}
+PRESETS: Presets[ModelPreset] = Presets.of_records(
+    "model", STARCODER_15B, STARCODERBASE_1B, STARCODERBASE_3B, STARCODERBASE_7B, TINY, MICRO
+)
 
 
 def get_preset(name: str) -> ModelPreset:
     """The preset called ``name``; a ``ValueError`` lists the known names otherwise."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown model preset {name!r}; known presets: {', '.join(PRESETS)}"
-        ) from None
+    return PRESETS[name]

@@ -19,6 +19,7 @@ from starcoder_attribution.jobs import IndexJob
 from starcoder_data.jobs import CurateJob, PackTokensJob
 from starcoder_eval.jobs import EvaluateJob
 from starcoder_jobs.config import from_json, to_json
+from starcoder_jobs.presets import Presets
 from starcoder_model.jobs import PretrainJob, TokenizerJob
 from starcoder_pii.jobs import RedactJob
 
@@ -114,7 +115,9 @@ def gpu_1b() -> PipelineConfig:
     )
 
 
-PIPELINE_PRESETS = {"laptop": laptop, "micro": micro, "gpu-1b": gpu_1b}
+PIPELINE_PRESETS: Presets[PipelineConfig] = Presets(
+    "pipeline", {"laptop": laptop, "micro": micro, "gpu-1b": gpu_1b}
+)
 
 
 def pipeline_config(
@@ -127,9 +130,7 @@ def pipeline_config(
     weights_license: str | None = None,
 ) -> PipelineConfig:
     """A preset with the run-wide choices of the command line (None keeps the preset's)."""
-    if preset not in PIPELINE_PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; one of {sorted(PIPELINE_PRESETS)}")
-    config = PIPELINE_PRESETS[preset]()
+    config = PIPELINE_PRESETS[preset]
     curate = {"sources": sources, "max_repos": max_repos, "optout": optout}
     config = config.replace(
         curate=replace(config.curate, **{k: v for k, v in curate.items() if v is not None})

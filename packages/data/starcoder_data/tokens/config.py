@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from starcoder_jobs.presets import Presets
+
 FORMAT_VERSION = 2  # 2: no FIM in the shards, row languages, held-out Parquet
 
 
@@ -58,4 +60,4 @@ def tiny_preset() -> PackConfig:
     return replace(PackConfig(), seq_len=512, shard_tokens=1 << 22)
 
 
-PRESETS = {"full": full_preset, "tiny": tiny_preset}
+PRESETS: Presets[PackConfig] = Presets("packing", {"full": full_preset, "tiny": tiny_preset})

@@ -31,8 +31,8 @@ class OptimizerConfig:
 class TrainConfig:
     """Everything a pretraining or fine-tuning run needs, on a laptop or a cluster."""
 
-    tokens_dir: str  # packed token shards (``ray_jobs/pack_tokens.py``)
-    output_dir: str  # run directory: checkpoints, metrics, tensorboard, model/
+    tokens_dir: str = "outputs/tokens"  # packed token shards (``ray_jobs/pack_tokens.py``)
+    output_dir: str = "outputs/pretrain"  # run directory: checkpoints, metrics, model/
     tokenizer_dir: str | None = None  # saved with every checkpoint; defaults to init_from's
     preset: str = "tiny"  # model preset; ignored when init_from is set
     init_from: str | None = None  # HF checkpoint directory to continue from (fine-tuning)

@@ -1,24 +1,23 @@
-"""Named training runs: each a function returning a ``TrainConfig``; the CLI overrides fields.
+"""Named training runs: each a function returning a ``TrainConfig``; the jobs set its
+folders and the CLI overrides fields.
 
 Figures marked "StarCoder" are from Li et al. 2023, section 5 and the model card.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from starcoder_jobs.presets import Presets
 
 from starcoder_model.training.config import OptimizerConfig, TrainConfig
 
 
-def tiny(tokens_dir: str, output_dir: str) -> TrainConfig:
+def tiny() -> TrainConfig:
     """The embedded default: the tiny model on 2 CPU workers in about five minutes.
 
     100 steps of 16k tokens (1.6M tokens) take the validation loss over a nat
     below the unigram entropy of the data.
     """
     return TrainConfig(
-        tokens_dir=tokens_dir,
-        output_dir=output_dir,
         preset="tiny",
         seq_len=512,
         global_batch_tokens=16_384,
@@ -32,11 +31,9 @@ def tiny(tokens_dir: str, output_dir: str) -> TrainConfig:
     )
 
 
-def starcoderbase_1b_gpu(tokens_dir: str, output_dir: str) -> TrainConfig:
+def starcoderbase_1b_gpu() -> TrainConfig:
     """StarCoderBase-1B shape on the GPU workers of cluster.yaml (8 x A100 per node)."""
     return TrainConfig(
-        tokens_dir=tokens_dir,
-        output_dir=output_dir,
         preset="starcoderbase-1b",
         seq_len=8192,  # StarCoder
         global_batch_tokens=4_194_304,  # StarCoder: 512 sequences x 8192 tokens
@@ -55,11 +52,9 @@ def starcoderbase_1b_gpu(tokens_dir: str, output_dir: str) -> TrainConfig:
     )
 
 
-def starcoder_15b_gpu(tokens_dir: str, output_dir: str) -> TrainConfig:
+def starcoder_15b_gpu() -> TrainConfig:
     """StarCoderBase-15.5B's recipe (trained on 512 A100s with Megatron; here ZeRO-3)."""
     return TrainConfig(
-        tokens_dir=tokens_dir,
-        output_dir=output_dir,
         preset="starcoder-15.5b",
         seq_len=8192,
         global_batch_tokens=4_194_304,
@@ -100,8 +95,11 @@ def python_finetune(tokens_dir: str, output_dir: str, init_from: str) -> TrainCo
     )
 
 
-PRETRAIN_PRESETS: dict[str, Callable[[str, str], TrainConfig]] = {
-    "tiny": tiny,
-    "starcoderbase-1b-gpu": starcoderbase_1b_gpu,
-    "starcoder-15.5b-gpu": starcoder_15b_gpu,
-}
+PRETRAIN_PRESETS: Presets[TrainConfig] = Presets(
+    "training",
+    {
+        "tiny": tiny,
+        "starcoderbase-1b-gpu": starcoderbase_1b_gpu,
+        "starcoder-15.5b-gpu": starcoder_15b_gpu,
+    },
+)

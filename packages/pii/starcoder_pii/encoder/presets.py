@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from starcoder_jobs.presets import Presets
+
 
 @dataclass(frozen=True, kw_only=True)
 class EncoderPreset:
@@ -25,36 +27,33 @@ class EncoderPreset:
         return asdict(self)
 
 
-PRESETS: dict[str, EncoderPreset] = {
-    "starencoder-125m": EncoderPreset(
-        name="starencoder-125m",
-        num_layers=12,  # StarEncoder: 12
-        hidden_size=768,  # StarEncoder: 768
-        num_heads=12,  # StarEncoder: 12
-        intermediate_size=3072,  # 4 x hidden, as BERT-base
-        max_positions=1024,  # StarEncoder: 1,024
-    ),
-    "tiny": EncoderPreset(
-        name="tiny",
-        num_layers=2,
-        hidden_size=128,
-        num_heads=2,
-        intermediate_size=512,
-        max_positions=512,
-    ),
-    "micro": EncoderPreset(
-        name="micro",
-        num_layers=1,
-        hidden_size=32,
-        num_heads=2,
-        intermediate_size=64,
-        max_positions=128,
-        dropout=0.0,
-    ),
-}
+STARENCODER_125M = EncoderPreset(
+    name="starencoder-125m",
+    num_layers=12,  # StarEncoder: 12
+    hidden_size=768,  # StarEncoder: 768
+    num_heads=12,  # StarEncoder: 12
+    intermediate_size=3072,  # 4 x hidden, as BERT-base
+    max_positions=1024,  # StarEncoder: 1,024
+)
+TINY = EncoderPreset(
+    name="tiny",
+    num_layers=2,
+    hidden_size=128,
+    num_heads=2,
+    intermediate_size=512,
+    max_positions=512,
+)
+MICRO = EncoderPreset(
+    name="micro",
+    num_layers=1,
+    hidden_size=32,
+    num_heads=2,
+    intermediate_size=64,
+    max_positions=128,
+    dropout=0.0,
+)
+PRESETS: Presets[EncoderPreset] = Presets.of_records("StarEncoder", STARENCODER_125M, TINY, MICRO)
 
 
 def get_preset(name: str) -> EncoderPreset:
-    if name not in PRESETS:
-        raise ValueError(f"unknown StarEncoder preset {name!r}; choose from {sorted(PRESETS)}")
     return PRESETS[name]
