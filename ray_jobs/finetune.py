@@ -61,7 +61,7 @@ def run(job: FinetuneJob) -> TrainingReport:
 def _curate_folder(job: FinetuneJob, steps: RunDirectory, out: Path) -> Path:
     """Curation of the user's own folder: every StarCoder filter except the license one."""
     if not steps.is_done("curated"):
-        import curate
+        from ray_jobs import curate
 
         folder = f"folder:{Path(job.folder).resolve()}"
         curate.run(

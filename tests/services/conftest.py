@@ -29,8 +29,9 @@ def attribution_index(ray_cluster, micro_checkpoint, tmp_path_factory):
     import pyarrow as pa
     import pyarrow.parquet as pq
     from attribution_fixture import curated_rows
-    from build_index import main as build_index
     from starcoder_serve import CompletionRequest, CompletionService
+
+    from ray_jobs.build_index import main as build_index
 
     service = CompletionService.from_checkpoint(micro_checkpoint, model_id=MODEL_ID, device="cpu")
     request = CompletionRequest(
