@@ -107,7 +107,7 @@ def test_tiny_inputs_on_many_partitions(ray_cluster, tmp_path, path, files):
     """Most group-by partitions get no row at all: each must give an empty result."""
     table, _ = _corpus()
     pairs = table.filter(pc.is_in(table["doc_id"], pa.array([5, 205], pa.int64())))  # twins
-    config = DedupConfig(shuffle_partitions=8, local_memory_bytes=PATHS[path].local_memory_bytes)
+    config = DedupConfig(shuffle_partitions=4, local_memory_bytes=PATHS[path].local_memory_bytes)
     ds = ray_cluster.data.from_arrow(pairs.slice(0, files))
     expected = {205: "dedup:exact"} if files == 2 else {}
     assert _drops(find_duplicates(ds, config, str(tmp_path))) == expected
