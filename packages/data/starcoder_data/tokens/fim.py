@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..families import get_family
 from ..special_tokens import FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX
 from .tokenizer import SpecialIds
 
@@ -49,12 +50,12 @@ class FimCut:
 
 
 def fim_prompt(prefix: str, suffix: str) -> str:
-    """The PSM infilling prompt: the model writes the middle and ends it with end-of-text.
+    """StarCoder's PSM infilling prompt: the model writes the middle, then end-of-text.
 
-    The one place a prompt is laid out like the PSM training documents; the
-    evaluation's infilling prompts and the API's ``suffix`` requests use it.
+    Other families spell it their own way: ``family_for(...).fim_prompt`` in
+    :mod:`starcoder_data.families`, where every family's format is written.
     """
-    return f"{FIM_PREFIX}{prefix}{FIM_SUFFIX}{suffix}{FIM_MIDDLE}"
+    return get_family("starcoder").fim_prompt(prefix, suffix)
 
 
 def has_fim_sentinel(text: str) -> bool:
