@@ -109,6 +109,7 @@ benchmarks: install
 	$(BIN)/python benchmarks/curation_job.py
 	$(BIN)/python benchmarks/mqa_vs_mha.py
 	$(BIN)/python benchmarks/training_overhead.py
+	$(BIN)/python benchmarks/lora_finetune.py
 	$(BIN)/python benchmarks/serving.py
 	$(BIN)/python benchmarks/attribution.py
 	$(BIN)/python benchmarks/sandbox_throughput.py

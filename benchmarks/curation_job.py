@@ -31,6 +31,7 @@ from pathlib import Path
 
 import psutil
 from _results import write_result
+from starcoder_data.report import Count, CurationReport
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,24 +71,25 @@ def run_job(repos: int, cpus: int, output: Path) -> dict:
     seconds = time.perf_counter() - started
     if job.returncode != 0:
         raise RuntimeError(f"curation failed:\n{stderr.decode()[-3000:]}")
-    report = json.loads((output / "report.json").read_text())
-    mb = report["totals"]["in"]["bytes"] / 1e6
+    report = CurationReport.read(output)
+    mb = report.totals.entered.bytes / 1e6
     # Files over 1 MB are counted in but never read: bytes processed leave them out.
-    too_large = report["stages"].get("read", {}).get("reasons", {}).get("read:too_large", {})
-    processed = mb - too_large.get("bytes", 0) / 1e6
+    read_drops = report.stages.get("read")
+    too_large = read_drops.reasons.get("read:too_large", Count()) if read_drops else Count()
+    processed = mb - too_large.bytes / 1e6
     return {
         "repos": repos,
         "cpus": cpus,
-        "input_files": report["totals"]["in"]["files"],
+        "input_files": report.totals.entered.files,
         "input_mb": round(mb, 1),
-        "kept_mb": round(report["totals"]["kept"]["bytes"] / 1e6, 1),
+        "kept_mb": round(report.totals.kept.bytes / 1e6, 1),
         "seconds": round(seconds, 1),
         "mb_per_s": round(mb / seconds, 2),
         "processed_mb": round(processed, 1),
         "processed_mb_per_s_per_core": round(processed / seconds / cpus, 2),
         "peak_memory_gb": round(peak / 2**30, 2),
-        "step_seconds": report["step_seconds"],
-        "dedup_seconds": report["step_seconds"]["duplicates"],
+        "step_seconds": report.step_seconds,
+        "dedup_seconds": report.step_seconds["duplicates"],
     }
 
 

@@ -451,6 +451,48 @@ def training_overhead_figures(result: dict) -> str:
     return _table([*header, "overhead (1 - stack / baseline)"], rows)
 
 
+def lora_finetune_figures(result: dict) -> str:
+    """LoRA against full fine-tuning: weights trained, memory and tokens/s, same job and data."""
+    lora, full, ratio = result["lora"], result["full"], result["lora_over_full"]
+    rows = [
+        [
+            "trainable weights",
+            f"{lora['trainable_parameters']:,} of {lora['parameters']:,}",
+            f"{full['trainable_parameters']:,}",
+            f"{lora['trainable_parameters'] / full['trainable_parameters']:.3f}",
+        ],
+        *(
+            [label, f"{lora[key]} MiB", f"{full[key]} MiB", ratio[key]]
+            for key, label in (
+                ("optimizer_mib_all_workers", "optimizer state, all workers (AdamW + fp32 copies)"),
+                ("gradient_mib_all_workers", "gradients of the trainable weights, all workers"),
+                ("peak_rss_mib_all_workers", "peak RSS, sum over the training workers"),
+            )
+        ),
+        [
+            "tokens/s, first to last step",
+            f"{lora['tokens_per_s']:,.0f}",
+            f"{full['tokens_per_s']:,.0f}",
+            ratio["tokens_per_s"],
+        ],
+        [
+            "whole job, s (LoRA's curates and packs the folder)",
+            lora["job_seconds"],
+            full["job_seconds"],
+            "",
+        ],
+        ["adapter / model weights, MiB", result["adapter_mib"], result["model_mib"], ""],
+    ]
+    header = [
+        f"{result['model']}; {result['steps']} steps x {result['global_batch_tokens']:,} tokens, "
+        f"{result['precision']}, {result['stack']}",
+        f"LoRA (r {result['lora_settings']['rank']})",
+        "full",
+        "LoRA / full",
+    ]
+    return _table(header, rows)
+
+
 RENDERERS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("pii_real_files", "scores"): pii_scores,
     ("pii_real_files", "leaks"): pii_leaks,
@@ -472,6 +514,8 @@ RENDERERS: dict[tuple[str, str], Callable[[dict], str]] = {
     ("serving", "machine"): machine,
     ("training_overhead", "figures"): training_overhead_figures,
     ("training_overhead", "machine"): machine,
+    ("lora_finetune", "figures"): lora_finetune_figures,
+    ("lora_finetune", "machine"): machine,
 }
 
 

@@ -2,6 +2,7 @@
 
     python ray_jobs/curate.py                                  # the machine's own source trees
     python ray_jobs/curate.py --source directory:/data/repos --output outputs/curated
+    python ray_jobs/curate.py --source parquet:/data/the-stack-smol/data --source hf:/data/saved
     ray job submit --working-dir . -- python ray_jobs/curate.py --source archive:/data/tarballs
 
 Outputs under --output: ``data/language=<lang>/*.parquet`` (kept files),
@@ -13,6 +14,7 @@ with the same arguments resumes; another config is refused (see
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -35,11 +37,13 @@ from starcoder_data.curation import (
     apply_dedup_decisions,
     code_stages,
     curate_repo,
+    curate_stack_file,
     curate_text_source,
     dropped_rows,
     kept_rows,
     live_signature_rows,
     mark_dedup_drops,
+    stack_stages,
     status_rows,
     text_stages,
 )
@@ -54,13 +58,20 @@ from starcoder_data.jobs import CurateJob
 from starcoder_data.licenses import LicenseConfig
 from starcoder_data.notebooks import JUPYTER_STRUCTURED
 from starcoder_data.optout import OptOutConfig, load_optout_list
-from starcoder_data.readers import RepoSpec, discover_repos
+from starcoder_data.readers import (
+    STACK_KINDS,
+    RepoSpec,
+    StackFile,
+    StackSourceError,
+    check_stack_source,
+    discover_repos,
+)
 from starcoder_data.report import (
     Count,
+    CurationReport,
     build_report,
     format_report,
     plot_language_mix,
-    write_report,
 )
 from starcoder_data.run_dir import RunConflictError, RunDirectory
 from starcoder_data.schema import (
@@ -90,6 +101,7 @@ def recipe(job: CurateJob) -> CurationConfig:
         max_repos=job.max_repos,
         optout=optout,
         license=LicenseConfig(policy=job.license_policy),
+        trust_source_licenses=job.source_licenses == "trust",
         decontamination=DecontaminationConfig(
             extra_benchmarks=tuple(str(Path(f).resolve()) for f in job.decontaminate)
         ),
@@ -116,12 +128,31 @@ def _repo_specs(config: CurationConfig) -> list[RepoSpec]:
     return specs
 
 
+def _stack_files(config: CurationConfig) -> list[StackFile]:
+    """The data files of The Stack sources (``--max-repos`` caps the files of each).
+
+    Listing checks each source's layout: a missing path or an unknown schema
+    raises :class:`StackSourceError` before any Ray work.
+    """
+    files = []
+    for source in config.sources:
+        if source.kind in STACK_KINDS:
+            found = check_stack_source(source.kind, source.location)
+            files.extend(found[: config.max_repos] if config.max_repos else found)
+    return files
+
+
 def read_and_filter(config: CurationConfig, patterns, out: Path) -> None:
     """Step 1: read every source and run the row-wise stages; write all rows, dropped too."""
     import ray
 
     specs = _repo_specs(config)
-    print(f"{len(specs)} repositories from {len(config.sources)} source(s)", flush=True)
+    stack_files = _stack_files(config)
+    print(
+        f"{len(specs)} repositories and {len(stack_files)} Stack data files "
+        f"from {len(config.sources)} source(s)",
+        flush=True,
+    )
     stages = code_stages(config, patterns)
 
     def curate_repos(batch: dict) -> object:
@@ -133,7 +164,9 @@ def read_and_filter(config: CurationConfig, patterns, out: Path) -> None:
         items = [{"spec": json.dumps(asdict(spec))} for spec in specs]
         ds = ray.data.from_items(items, override_num_blocks=min(len(items), 256))
         datasets.append(ds.map_batches(curate_repos, batch_size=1, batch_format="numpy"))
-    text_sources = [s for s in config.sources if s.kind not in REPO_KINDS]
+    if stack_files:
+        datasets.append(_stack_dataset(config, patterns, stack_files))
+    text_sources = [s for s in config.sources if s.kind in ("issues", "commits")]
     if text_sources:
         t_stages = text_stages(config, patterns)
 
@@ -151,6 +184,21 @@ def read_and_filter(config: CurationConfig, patterns, out: Path) -> None:
         datasets.append(ray.data.from_arrow(empty))
     ds = datasets[0].union(*datasets[1:]) if len(datasets) > 1 else datasets[0]
     _write_parquet(ds, out)
+
+
+def _stack_dataset(config: CurationConfig, patterns, files: list[StackFile]):
+    """One data file of The Stack per task, as one repository is for the repository readers."""
+    import ray
+
+    stages = stack_stages(config, patterns)
+
+    def curate_files(batch: dict) -> object:
+        for file_json in batch["file"]:
+            yield from curate_stack_file(StackFile(**json.loads(file_json)), config, stages)
+
+    items = [{"file": json.dumps(asdict(f))} for f in files]
+    ds = ray.data.from_items(items, override_num_blocks=min(len(items), 256))
+    return ds.map_batches(curate_files, batch_size=1, batch_format="numpy")
 
 
 def _write_parquet(ds, out: Path, like: Path | None = None) -> None:
@@ -220,6 +268,34 @@ def mark_duplicates(
     _write_parquet(marked, out, like=filtered)
 
 
+def write_kept_by_language(batch: pa.Table, folder: str) -> pa.Table:
+    """Write a batch's kept rows as ``<folder>/language=<lang>/part-<id>.parquet``; the files.
+
+    Unlike Ray's ``partition_cols``, ``language`` stays a column inside the
+    files, so readers that ignore folder names (``datasets.load_dataset("parquet")``)
+    see it; as ``string``, the type hive partitioning infers from the folder,
+    so readers that merge both agree. A file is named by its rows' smallest
+    doc id: a retried task rewrites the same file instead of adding one.
+    """
+    import pyarrow.compute as pc
+
+    written = []
+    for language in pc.unique(batch[LANGUAGE]).to_pylist():
+        part = batch.filter(pc.equal(batch[LANGUAGE], language))
+        kept = kept_rows(part)
+        if kept.num_rows == 0:
+            continue
+        index = kept.schema.get_field_index(LANGUAGE)
+        kept = kept.set_column(index, LANGUAGE, kept[LANGUAGE].cast(pa.string()))
+        first = str(pc.min(part.filter(pc.is_null(part[DROP_REASON]))[DOC_ID]).as_py())
+        name = hashlib.sha256(first.encode()).hexdigest()[:16]
+        path = Path(folder) / f"{LANGUAGE}={language}" / f"part-{name}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(kept, path)
+        written.append(str(path))
+    return pa.table({"file": pa.array(written, pa.string())})
+
+
 def write_outputs(final: Path, out: Path, _marker_dir: Path) -> None:
     """Step 4: kept files by language, and the account of dropped files."""
     import ray
@@ -227,9 +303,13 @@ def write_outputs(final: Path, out: Path, _marker_dir: Path) -> None:
     for folder in (out / "data", out / "dropped"):
         shutil.rmtree(folder, ignore_errors=True)  # what an interrupted attempt left
     rows = ray.data.read_parquet(str(final))
-    rows.map_batches(kept_rows, batch_format="pyarrow").write_parquet(
-        str(out / "data"), partition_cols=[LANGUAGE]
+    written = rows.map_batches(
+        write_kept_by_language,
+        batch_size=None,
+        batch_format="pyarrow",
+        fn_kwargs={"folder": str(out / "data")},
     )
+    written.materialize()
     dropped = ray.data.read_parquet(str(final)).select_columns([*ACCOUNT_COLUMNS])
     dropped.map_batches(dropped_rows, batch_format="pyarrow").write_parquet(str(out / "dropped"))
 
@@ -268,7 +348,7 @@ def summarize(
     out: Path,
     seconds: float,
     step_seconds: dict[str, float],
-) -> dict:
+) -> CurationReport:
     inputs = {
         r[LANGUAGE]: Count(int(r["files"]), int(r["bytes"] or 0)) for r in _counts(filtered, False)
     }
@@ -276,28 +356,31 @@ def summarize(
     # A converted notebook is one row per form; the extra forms are records, not files read.
     forms = int(config.notebooks.emit_scripts) + int(config.notebooks.emit_structured)
     added = inputs.get(JUPYTER_STRUCTURED, Count()).files * (forms - 1)
-    extra = {
-        "files_read": sum(c.files for c in inputs.values()) - added,
-        "notebook_records_added": added,
-        "seconds": round(seconds, 1),
-        "step_seconds": step_seconds,
-        "decontamination": removed_per_benchmark(config.decontamination, counts),
-        "config": config.as_dict(),
-    }
-    report = build_report(counts, inputs, extra=extra)
-    write_report(report, out / "report.json")
+    removed = removed_per_benchmark(config.decontamination, counts)
+    report = build_report(
+        counts,
+        inputs,
+        files_read=sum(c.files for c in inputs.values()) - added,
+        notebook_records_added=added,
+        seconds=round(seconds, 1),
+        step_seconds=step_seconds,
+        decontamination={name: Count(**count) for name, count in removed.items()},
+        config=config,
+    )
     plot_language_mix(report, out / "language_mix.png")
+    report.write(out)
     return report
 
 
-def run(job: CurateJob) -> dict:
+def run(job: CurateJob) -> CurationReport:
     """Curate ``job.sources`` into ``job.output``; the report (resumes an interrupted run)."""
     config = recipe(job)
+    _stack_files(config)  # a missing Stack source or an unknown layout: an error before any work
     out = Path(job.output).resolve()
     run_dir = RunDirectory(out)
     resumed = run_dir.claim(config.as_dict(), overwrite=job.overwrite)
-    if resumed and (out / "report.json").exists():
-        report = json.loads((out / "report.json").read_text())
+    report = CurationReport.read(out) if resumed else None
+    if report is not None:
         print(f"{out} already holds this run; its report:\n")
         print(format_report(report))
         return report
@@ -350,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     job = parse_args(argv)
     try:
         run(job)
-    except RunConflictError as error:
+    except (RunConflictError, StackSourceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

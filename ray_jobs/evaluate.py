@@ -8,6 +8,9 @@
     python ray_jobs/evaluate.py --checkpoint CKPT --tasks humaneval,mbpp,multiple-cpp \\
         --greedy --allow-code-execution
 
+    # another family by hub id, from the local Hugging Face cache (its own FIM prompt and stops)
+    python ray_jobs/evaluate.py --checkpoint Qwen/Qwen2.5-Coder-0.5B --tasks fim --limit 20
+
     # through the serve app's OpenAI-compatible API; infilling and held-out perplexity
     python ray_jobs/evaluate.py --url http://127.0.0.1:8000/v1 --tasks humaneval,fim \\
         --allow-code-execution
@@ -28,7 +31,6 @@ the BigCode harness's ``generations_<task>.json`` and ``evaluation_results.json`
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -38,6 +40,7 @@ from pathlib import Path
 from starcoder_eval import (
     FIM_LANGUAGES,
     PROMPTED_PREFIX,
+    EvaluationSummary,
     PerplexityConfig,
     SamplingConfig,
     Sandbox,
@@ -124,7 +127,33 @@ class ActorGeneration:
 def make_generate(job: EvaluateJob):
     if job.url:
         return OpenAIGenerator(job.url, model=job.model).generate
-    return ActorGeneration(job.checkpoint, job.actors, job.gpus_per_actor)
+    return ActorGeneration(str(checkpoint_dir(job)), job.actors, job.gpus_per_actor)
+
+
+def checkpoint_dir(job: EvaluateJob) -> Path:
+    """``--checkpoint``'s folder (a hub id is looked up in the local cache), or a clear exit."""
+    from starcoder_model.checkpoints import read_model_config, resolve_checkpoint
+
+    try:
+        directory = resolve_checkpoint(job.checkpoint)
+        read_model_config(directory)  # a causal LM, before any actor loads it
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"cannot evaluate: {error}") from None
+    return directory
+
+
+def check_fim_support(job: EvaluateJob) -> None:
+    """The FIM task of a checkpoint whose family has no FIM tokens: one clear error, up front."""
+    if not job.checkpoint or FIM not in {get_task(name).kind for name in job.task_list()}:
+        return
+    from starcoder_data.families import checkpoint_family
+
+    family = checkpoint_family(checkpoint_dir(job))
+    if not family.supports_fim:
+        raise SystemExit(
+            f"cannot evaluate fim: {job.checkpoint} is a {family.name} model, whose tokenizer "
+            "has no fill-in-the-middle sentinels; leave fim out of --tasks"
+        )
 
 
 def execute(samples, sandbox: Sandbox, job: EvaluateJob, generate) -> list:
@@ -216,7 +245,7 @@ def evaluate_perplexity(job: EvaluateJob) -> dict:
 
     config = PerplexityConfig(max_documents_per_language=job.ppl_documents)
     remote = ray.remote(num_cpus=1)(checkpoint_perplexity)
-    languages = ray.get(remote.remote(job.checkpoint, job.held_out, config))
+    languages = ray.get(remote.remote(str(checkpoint_dir(job)), job.held_out, config))
     result = {"task": "perplexity", "held_out": job.held_out, "languages": languages}
     write_task_json(result, Path(job.output) / "perplexity.json", extra=_run_info(job, None))
     return result
@@ -248,11 +277,12 @@ def _harness_config(job: EvaluateJob) -> dict:
     )
 
 
-def run(job: EvaluateJob) -> list[dict]:
+def run(job: EvaluateJob) -> EvaluationSummary:
     """Every task of ``job`` in order; the results (also written under ``job.output``)."""
     if job.execution == "auto":  # ray when this job runs on Ray anyway
         on_ray = job.checkpoint or job.address or os.environ.get("RAY_ADDRESS")
         job = replace(job, execution="ray" if on_ray else "threads")
+    check_fim_support(job)
     executes = job.allow_code_execution and not job.generation_only
     if job.checkpoint or (job.execution == "ray" and executes):
         init_ray(job.address)
@@ -272,11 +302,10 @@ def run(job: EvaluateJob) -> list[dict]:
             results.append(evaluate_perplexity(job))
         else:
             results.append(evaluate_code_task(name, job, generate, sandbox))
-    summary = [{k: v for k, v in r.items() if k != "samples"} for r in results]
-    Path(job.output).mkdir(parents=True, exist_ok=True)
-    (Path(job.output) / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    summary = EvaluationSummary.of_results(results)
+    summary.write(job.output)
     write_json(harness_results(results, _harness_config(job)), output_path(job))
-    print(format_table(results))
+    print(format_table(summary))
     return summary
 
 

@@ -1,4 +1,4 @@
-"""Fine-tune a GPTBigCode checkpoint (ours or StarCoder's, from local disk) on more code.
+"""Fine-tune a causal LM checkpoint (ours, StarCoder's or another family's) on more code.
 
     # StarCoder's Python fine-tune: Python files of the curated data, FIM kept on (in training)
     python ray_jobs/finetune.py --checkpoint outputs/pretrain/model \\
@@ -10,8 +10,20 @@
     # token shards packed already with the checkpoint's tokenizer
     python ray_jobs/finetune.py --checkpoint CKPT --tokens outputs/tokens-python
 
+    # LoRA: a small adapter on the frozen checkpoint (model/ is then base + adapter merged)
+    python ray_jobs/finetune.py --checkpoint CKPT --folder ~/my-code --lora --lora-rank 8
+
+    # another family by hub id, from the local Hugging Face cache (never downloaded here)
+    python ray_jobs/finetune.py --checkpoint Qwen/Qwen2.5-Coder-0.5B --folder ~/my-code
+
+--checkpoint is a folder or a hub id already in the local cache
+(``huggingface-cli download ID`` fills it); any causal LM loads (docs/models.md).
+The FIM transform lays out the checkpoint family's own sentinels; a family
+without StarCoder's metadata tokens is packed without metadata.
+
 Outputs under --output (default outputs/finetune): ``curated/`` and ``tokens/``
-when made here, then what pretrain.py writes (``model/``, metrics, loss curve).
+when made here, then what pretrain.py writes (``model/``, metrics, loss curve);
+with ``--lora`` also ``adapter/`` (the peft adapter alone).
 A rerun with the same arguments resumes; other arguments are refused.
 """
 
@@ -26,16 +38,29 @@ from starcoder_jobs.config import parse_config
 from starcoder_model.jobs import FinetuneJob, training_overrides
 from starcoder_model.training.config import TrainConfig
 from starcoder_model.training.driver import claim_run, resolve_paths, run_training
-from starcoder_model.training.presets import python_finetune
+from starcoder_model.training.presets import python_finetune, python_lora_finetune
 from starcoder_model.training.report import TrainingReport
+
+
+def checkpoint_dir(job: FinetuneJob) -> str:
+    """``--checkpoint``'s folder: as given, or a hub id's folder in the local cache."""
+    from starcoder_model.checkpoints import resolve_checkpoint
+
+    try:
+        return str(resolve_checkpoint(job.checkpoint))
+    except FileNotFoundError as error:
+        raise SystemExit(f"cannot fine-tune: {error}") from None
 
 
 def train_config(job: FinetuneJob) -> TrainConfig:
     output = Path(job.output).resolve()
     tokens = Path(job.tokens) if job.tokens else output / "tokens"
+    init_from = checkpoint_dir(job)
+    preset = python_lora_finetune if job.lora else python_finetune
+    options = {"fim_rate": job.fim_rate, **job.lora_fields()}
     return resolve_paths(
-        python_finetune(str(tokens), str(output), init_from=job.checkpoint).with_overrides(
-            fim_rate=job.fim_rate, **training_overrides(job)
+        preset(str(tokens), str(output), init_from=init_from).with_overrides(
+            **options | training_overrides(job)  # --set wins over the named options
         )
     )
 

@@ -30,13 +30,13 @@ from starcoder_data.tokens import (
     HELD_OUT_DIR,
     PRESETS,
     PackConfig,
-    SpecialIds,
     TokenizerError,
     TokenPacker,
     build_manifest,
     format_summary,
     held_out_rows,
     load_tokenizer_json,
+    special_ids_for,
     token_dtype,
     tokenizer_sha256,
     write_manifest,
@@ -89,7 +89,9 @@ def input_paths(data: str | Path, languages: tuple[str, ...]) -> list[str]:
     return paths
 
 
-def encoded_documents(paths: list[str], tokenizer_json: str, config: PackConfig, batch_size: int):
+def encoded_documents(
+    paths: list[str], tokenizer_json: str, config: PackConfig, batch_size: int, special=None
+):
     """The Ray Data pipeline: read -> encode -> sort into packing order.
 
     Encoding runs as tasks fused with the reads, each worker process parsing
@@ -102,7 +104,7 @@ def encoded_documents(paths: list[str], tokenizer_json: str, config: PackConfig,
     ds.context.execution_options.preserve_order = True  # sorted blocks reach us in order
     ds = ds.map_batches(
         encode_documents,
-        fn_kwargs={"tokenizer_json": tokenizer_json, "config": config},
+        fn_kwargs={"tokenizer_json": tokenizer_json, "config": config, "special": special},
         batch_size=batch_size,
         batch_format="pyarrow",
     )
@@ -149,10 +151,13 @@ def run(job: PackTokensJob) -> dict:
     paths = input_paths(job.data, config.languages)
     try:
         tokenizer = load_tokenizer_json(job.tokenizer)
-        special = SpecialIds.from_tokenizer(tokenizer)
+        special = special_ids_for(job.tokenizer)  # StarCoder's, or a checkpoint family's
         sha256 = tokenizer_sha256(job.tokenizer)
     except TokenizerError as error:
         raise SystemExit(f"error: {error}") from None
+    if not special.has_metadata and config.metadata_rate:
+        print("the tokenizer's model family has no StarCoder metadata tokens: metadata off")
+        config = replace(config, metadata_rate=0.0)
     output = Path(job.output).resolve()
     prepare_output(output, job.overwrite)
     vocab_size = tokenizer.get_vocab_size(with_added_tokens=True)
@@ -161,9 +166,8 @@ def run(job: PackTokensJob) -> dict:
     init_ray(job.address, job.num_cpus)
     started = time.perf_counter()
     packer = TokenPacker(output, config, dtype)
-    for batch in encoded_documents(paths, tokenizer.to_str(), config, job.batch_size).iter_batches(
-        batch_format="pyarrow", batch_size=None
-    ):
+    documents = encoded_documents(paths, tokenizer.to_str(), config, job.batch_size, special)
+    for batch in documents.iter_batches(batch_format="pyarrow", batch_size=None):
         packer.add(batch)
     info = {"vocab_size": vocab_size, "tokenizer_sha256": sha256, "special": special}
     splits = packer.finish()

@@ -3,9 +3,13 @@
     python ray_jobs/serve.py                                   # outputs/pretrain/model
     python ray_jobs/serve.py --checkpoint /models/starcoderbase-1b --device cuda --num-gpus 1
     python ray_jobs/serve.py --no-playground --port 8000       # the API only
+    python ray_jobs/serve.py --host 0.0.0.0 --api-key-file keys.txt   # for editors on the network
 
-The API listens on --port (``/v1/completions``, ``/v1/models``, ``/health``,
-``/docs``); the Gradio playground on --playground-port talks to it over HTTP.
+The API listens on --port (``/v1/completions``, ``/v1/chat/completions``,
+``/v1/models``, TGI's ``/generate``, ``/health``, ``/docs``); the Gradio
+playground on --playground-port talks to it over HTTP. With API keys
+(``--api-key-file`` or ``STARCODER_API_KEYS``) every route but ``/health`` needs
+``Authorization: Bearer KEY``; the playground sends the first key.
 Ctrl-C stops both. On a cluster, ``serve deploy`` the app's config file instead
 (docs/serving.md).
 """
@@ -58,6 +62,15 @@ def start_services(args: ServeJob) -> RunningServices:
         index = DEFAULT_ATTRIBUTION_INDEX
     if index is not None and not (Path(index) / "manifest.json").is_file():
         sys.exit(f"no attribution index at {index}: run ray_jobs/build_index.py first")
+    from starcoder_serve.auth import exposure_warning, load_api_keys
+
+    try:
+        keys = load_api_keys(args.api_key_file)
+    except (FileNotFoundError, OSError) as error:
+        sys.exit(str(error))
+    warning = exposure_warning(args.host, keys)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     init_ray(address=args.address)
     from ray import serve
     from starcoder_serve.app import build_app
@@ -70,6 +83,7 @@ def start_services(args: ServeJob) -> RunningServices:
         "num_gpus": args.num_gpus,
         "max_replicas": args.max_replicas,
         "attribution_index": str(Path(index).resolve()) if index else None,
+        "api_key_file": str(Path(args.api_key_file).resolve()) if args.api_key_file else None,
     }
     serve.run(build_app(settings), name="starcoder", route_prefix="/")
     api_url = f"http://{args.host}:{args.port}"
@@ -79,7 +93,7 @@ def start_services(args: ServeJob) -> RunningServices:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     from starcoder_playground import build_playground
 
-    playground = build_playground(api_url)
+    playground = build_playground(api_url, api_key=keys[0] if keys else None)
     playground.launch(
         server_name=args.host, server_port=args.playground_port, prevent_thread_lock=True
     )

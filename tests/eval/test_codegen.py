@@ -16,7 +16,6 @@ from starcoder_eval.codegen import (
 from starcoder_eval.execution import Sample, run_samples
 from starcoder_eval.generation import SamplingConfig
 from starcoder_eval.report import (
-    format_table,
     harness_config,
     harness_generations,
     harness_results,
@@ -24,6 +23,7 @@ from starcoder_eval.report import (
     write_task_json,
 )
 from starcoder_eval.sandbox import Sandbox
+from starcoder_eval.summary import EvaluationSummary, format_table
 from starcoder_eval.tasks import Problem, load_humaneval, with_prompted_prefix
 
 
@@ -163,5 +163,13 @@ def test_task_json_and_table(tmp_path):
     data = json.loads(path.read_text())
     assert data["pass_at_k"] == {"pass@1": 0.0} and data["source"] == "test"
     assert data["samples"][0]["error_kind"] == "SyntaxError"
-    table = format_table([data, {"task": "fim-single-line", "examples": 3, "exact_match": 0.5}])
-    assert "humaneval" in table and "pass@1" in table and "0.5000" in table
+    java = {"exact_match": 0.25, "samples": 4}
+    fim = {"task": "fim-single-line", "examples": 3, "exact_match": 0.5,
+           "per_language": {"java": java}, "samples": []}  # fmt: skip
+    summary = EvaluationSummary.of_results([data, fim])
+    table = format_table(summary)
+    assert "humaneval" in table and "pass@1" in table and "error 1" in table
+    assert "0.5000" in table and "exact_match[java]" in table and "0.2500" in table
+    summary.write(tmp_path)
+    assert EvaluationSummary.read(tmp_path) == summary
+    assert "samples" not in json.loads((tmp_path / "summary.json").read_text())[0]

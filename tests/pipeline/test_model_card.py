@@ -61,42 +61,33 @@ def write_parquet(folder: Path, rows, extra: dict | None = None) -> None:
         pq.write_table(pa.Table.from_pylist(records), target / "part-0.parquet")
 
 
-def curation_report() -> dict:
-    def amount(files, size):
-        return {"files": files, "bytes": size}
+def curation_report():
+    """A curation run's report, built by the curation package from per-language counts."""
+    from starcoder_data.curation import CurationConfig, SourceSpec
+    from starcoder_data.licenses import LicenseConfig
+    from starcoder_data.optout import OptOutConfig
+    from starcoder_data.report import Count, build_report
 
-    return {
-        "totals": {
-            "in": amount(60_407, 2_334_323_724),
-            "kept": amount(25_504, 358_252_996),
-            "dropped": amount(34_903, 1_976_070_728),
-        },
-        "stages": {
-            "read": {
-                "dropped": amount(140, 1_440_287_983),
-                "reasons": {
-                    "read:symlink": amount(29, 0),
-                    "read:too_large": amount(111, 1_440_287_983),
-                },
-            },
-            "license": {
-                "dropped": amount(34_763, 535_782_745),
-                "reasons": {"license:no_license": amount(34_763, 535_782_745)},
-            },
-        },
-        "languages": {
-            "c": {"in": amount(1, 1), "kept": amount(6_640, 55_286_762), "dropped": amount(0, 0)},
-            "python": {"kept": amount(18_864, 302_966_234)},
-            "lua": {"kept": amount(0, 0)},
-        },
-        "files_read": 60_407,
-        "seconds": 440.4,
-        "config": {
-            "sources": [{"kind": "local", "location": ""}, {"kind": "git", "location": "g/r"}],
-            "license": {"allowed": ["Apache-2.0", "MIT"], "policy": "permissive"},
-            "optout": {"path": None, "entries": ["someone/private"]},
-        },
+    counts = [
+        {"language": "c", "status": "kept", "files": 6_640, "bytes": 55_286_762},
+        {"language": "python", "status": "kept", "files": 18_864, "bytes": 302_966_234},
+        {"language": "python", "status": "read:symlink", "files": 29, "bytes": 0},
+        {"language": "python", "status": "read:too_large", "files": 111, "bytes": 1_440_287_983},
+        {"language": "unknown", "status": "license:no_license", "files": 34_763,
+         "bytes": 535_782_745},
+    ]  # fmt: skip
+    inputs = {
+        "c": Count(6_640, 55_286_762),
+        "python": Count(19_004, 1_743_254_217),
+        "unknown": Count(34_763, 535_782_745),
+        "lua": Count(0, 0),
     }
+    config = CurationConfig(
+        sources=(SourceSpec(kind="local"), SourceSpec(kind="git", location="g/r")),
+        license=LicenseConfig(allowed=frozenset({"Apache-2.0", "MIT"})),
+        optout=OptOutConfig(entries=frozenset({"someone/private"})),
+    )
+    return build_report(counts, inputs, files_read=60_407, seconds=440.4, config=config)
 
 
 PII_REPORT = {
@@ -161,7 +152,9 @@ EVAL_SUMMARY = [
     {
         "task": "perplexity",
         "held_out": "outputs/curated/data",
-        "languages": {"python": {"documents": 200, "tokens": 12_345, "perplexity": 41.23456}},
+        "languages": {
+            "python": {"documents": 200, "tokens": 12_345, "nll": 3.7193, "perplexity": 41.23456}
+        },
     },
 ]
 
@@ -170,7 +163,7 @@ EVAL_SUMMARY = [
 def full_run(tmp_path, micro_checkpoint) -> RunLayout:
     """A run where every stage left its artifacts."""
     layout = RunLayout.at(tmp_path / "run")
-    write_json(layout.curated / "report.json", curation_report())
+    curation_report().write(layout.curated)
     write_parquet(layout.curated / "data", [("python", "Zlib", 7)])  # not what the model saw
     write_parquet(layout.training_data, TRAINING_ROWS, {"pii_status": "clean"})
     write_json(layout.redacted / "report.json", PII_REPORT)

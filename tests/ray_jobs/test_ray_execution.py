@@ -61,11 +61,11 @@ def test_evaluate_job_scores_the_same_on_ray_and_on_threads(ray_cluster, tmp_pat
             "--reference", "shuffled", "--limit", "9", "--allow-code-execution",
             "--execution", execution, "--programs-per-task", "4", "--output", str(output),
         ]  # fmt: skip
-        (summary,) = evaluate.run(evaluate.parse_args(argv))
+        (summary,) = evaluate.run(evaluate.parse_args(argv)).tasks
         task = json.loads((output / "humaneval.json").read_text())
         assert task["execution"] == execution
         runs[execution] = (
-            summary["pass_at_k"],
+            summary.pass_at_k,
             [(s["task_id"], s["passed"], s["status"], s["error_kind"]) for s in task["samples"]],
         )
     assert runs["ray"] == runs["threads"]

@@ -76,3 +76,45 @@ def serve_url(ray_cluster, micro_checkpoint, attribution_index):
     yield f"http://127.0.0.1:{port}"
     serve.delete("starcoder")
     serve.shutdown()
+
+
+KEYED_MODEL_ID = "micro-chat"
+API_KEY = "sk-test-0123456789"
+
+
+@pytest.fixture(scope="session")
+def chat_checkpoint(micro_checkpoint, tmp_path_factory):
+    """The micro checkpoint with a ChatML chat template on its tokenizer (ours has none)."""
+    import shutil
+
+    from family_fixture import CHATML_TEMPLATE
+    from transformers import AutoTokenizer
+
+    root = tmp_path_factory.mktemp("chat_checkpoint") / "model"
+    shutil.copytree(micro_checkpoint, root)
+    tokenizer = AutoTokenizer.from_pretrained(str(root))
+    tokenizer.chat_template = CHATML_TEMPLATE
+    tokenizer.save_pretrained(str(root))
+    return root
+
+
+@pytest.fixture(scope="session")
+def keyed_url(serve_url, chat_checkpoint, tmp_path_factory):
+    """A second app on the same Serve instance (under /keyed): API keys and a chat template."""
+    from ray import serve
+    from starcoder_serve.app import build_app
+
+    key_file = tmp_path_factory.mktemp("keys") / "keys.txt"
+    key_file.write_text(f"# test key\n{API_KEY}\nsk-other\n")
+    settings = {
+        "checkpoint": str(chat_checkpoint),
+        "model_id": KEYED_MODEL_ID,
+        "num_cpus": 0,
+        "torch_threads": 1,
+        "min_replicas": 1,
+        "max_replicas": 1,
+        "api_key_file": str(key_file),
+    }
+    serve.run(build_app(settings), name="starcoder-keyed", route_prefix="/keyed")
+    yield f"{serve_url}/keyed"
+    serve.delete("starcoder-keyed")

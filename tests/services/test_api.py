@@ -151,3 +151,44 @@ def test_the_openai_client_completes_streams_and_infills(serve_url, local_servic
         client.completions.create(model="gpt-4", prompt="x", max_tokens=2)
     with pytest.raises(openai.BadRequestError, match="maximum context length is 256"):
         client.completions.create(model=MODEL_ID, prompt="x", max_tokens=1000)
+
+
+def test_what_editors_send_many_stops_logprobs_echo_usage(serve_url, local_service):
+    import openai
+
+    client = openai.OpenAI(base_url=f"{serve_url}/v1", api_key="unused", max_retries=0)
+    stops = [f"never{i}" for i in range(40)] + ["\n\n\n"]
+    fields = {"model": MODEL_ID, "prompt": "def main():", "max_tokens": 8, "temperature": 0}
+    completion = client.completions.create(**fields, stop=stops, logprobs=2, echo=True)
+    choice = completion.choices[0]
+    expected = _local_text(local_service, prompt="def main():", max_tokens=8, temperature=0,
+                           stop=stops)[0]  # fmt: skip
+    assert choice.text == "def main():" + expected
+    assert "".join(choice.logprobs.tokens) == choice.text
+    assert choice.logprobs.token_logprobs[0] is None and len(choice.logprobs.top_logprobs[1]) >= 2
+    with pytest.raises(openai.BadRequestError, match="at most 64"):
+        client.completions.create(**fields, stop=[f"s{i}" for i in range(65)])
+    with pytest.raises(openai.BadRequestError, match="top_k"):
+        client.completions.create(**fields, extra_body={"top_k": 4})
+    stream = client.completions.create(
+        **fields, stream=True, logprobs=1, stream_options={"include_usage": True}
+    )
+    chunks = list(stream)
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens > 0
+    pieces = [c.choices[0] for c in chunks[:-1]]
+    assert "".join(p.text for p in pieces) == _local_text(local_service, **{
+        k: v for k, v in fields.items() if k != "model"})[0]  # fmt: skip
+    # token-sized deltas: each chunk with text carries exactly the tokens that make it
+    for piece in pieces:
+        if piece.text:
+            assert "".join(piece.logprobs.tokens) == piece.text
+    texts = [p for p in pieces if p.text]
+    assert max(len(p.logprobs.tokens) for p in texts) == 1
+
+
+def test_chat_without_a_template_is_a_clear_400(client):
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2}
+    response = client.post("/v1/chat/completions", json=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "chat_template_missing" and "chat template" in error["message"]

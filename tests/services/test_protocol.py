@@ -22,7 +22,7 @@ def test_fim_prompt_is_starcoders_prefix_suffix_middle_order():
         {"prompt": "x", "temperature": -0.1},
         {"prompt": "x", "top_p": 0},
         {"prompt": "x", "n": 17},
-        {"prompt": "x", "stop": ["a", "b", "c", "d", "e"]},
+        {"prompt": "x", "stop": [f"s{i}" for i in range(65)]},  # 64 at most
         {"prompt": "x", "stop": [""]},
         {"prompt": "x", "stream": "yes"},
         {"prompt": []},
@@ -67,6 +67,6 @@ def test_n_choices_of_a_seeded_request_differ_and_reproduce(service):
     service.generate(again)
     assert [s.text for s in first] == [s.text for s in again]
     assert len({tuple(s.token_ids) for s in first}) > 1
-    response = service.response(first, n=3)
+    response = service.response(first, request)
     assert [c.index for c in response.choices] == [0, 1, 2]
     assert response.usage.prompt_tokens == len(first[0].prompt_ids)

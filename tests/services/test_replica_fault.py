@@ -18,7 +18,8 @@ def _replica_actors(ray) -> list[str]:
     return sorted(
         actor["name"]
         for actor in ray.util.list_named_actors(all_namespaces=True)
-        if actor["namespace"] == "serve" and actor["name"].startswith("SERVE_REPLICA::")
+        # this app's replicas only: other tests deploy apps of their own (the keyed one)
+        if actor["namespace"] == "serve" and actor["name"].startswith(f"SERVE_REPLICA::{APP}#")
     )
 
 

@@ -37,11 +37,19 @@ from .licenses import LicenseConfig, PermissiveLicenseFilter, SpdxHeaderTagger
 from .notebooks import NotebookConfig, NotebookConverter
 from .optout import OptOutConfig, OptOutFilter
 from .quality import QualityConfig, quality_filters
-from .readers import ReaderConfig, RepoSpec, read_repo
-from .report import KEPT
+from .readers import (
+    GivenLanguageTagger,
+    ReaderConfig,
+    RepoSpec,
+    StackDecoder,
+    StackFile,
+    read_repo,
+    read_stack_file,
+)
 from .schema import (
     ACCOUNT_COLUMNS,
     DROP_REASON,
+    KEPT,
     LANGUAGE,
     PATH,
     REPO,
@@ -54,7 +62,10 @@ DOC_ID = "doc_id"
 DEDUP_DECISION = "dedup_decision"  # the dedup drop reason joined onto a row
 STATUS = "status"  # "kept" or the drop reason, for the report's counts
 
-SOURCE_KINDS = ("local", "directory", "folder", "git", "archive", "issues", "commits")
+SOURCE_KINDS = (
+    *("local", "directory", "folder", "git", "archive", "issues", "commits"),
+    *("parquet", "jsonl", "hf"),  # The Stack's published files (readers.stack)
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +104,10 @@ class CurationConfig:
     commits: CommitsConfig = field(default_factory=CommitsConfig)
     decontamination: DecontaminationConfig = field(default_factory=DecontaminationConfig)
     optout: OptOutConfig = field(default_factory=OptOutConfig)
+    # The Stack's rows carry the licenses it detected, and it kept only permissive
+    # ones (v1) or permissive and unlicensed repos (v2): trusted by default; False
+    # re-checks them (SPDX headers, then the license policy) like any other source.
+    trust_source_licenses: bool = True
     # StarCoder deduplicated each language on its own (and a notebook's script
     # and structured forms are two datasets, not duplicates of each other).
     dedup: DedupConfig = field(default_factory=lambda: DedupConfig(scope_column=LANGUAGE))
@@ -137,6 +152,21 @@ def text_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> 
         DocIdAssigner(),
         DedupSignatures(config.dedup),
     ]
+
+
+def stack_stages(config: CurationConfig, patterns: Sequence[tuple[str, str]]) -> list:
+    """The row-wise stages for rows of The Stack: the code stages, licenses trusted or re-checked.
+
+    The given language rides along until the language stage
+    (:class:`~starcoder_data.readers.GivenLanguageTagger`).
+    """
+    replaced = {Decoder: StackDecoder, LanguageTagger: GivenLanguageTagger}
+    stages = code_stages(config, patterns)
+    stages = [replaced[type(s)]() if type(s) in replaced else s for s in stages]
+    if config.trust_source_licenses:
+        trusted = (SpdxHeaderTagger, PermissiveLicenseFilter)
+        stages = [s for s in stages if not isinstance(s, trusted)]
+    return stages
 
 
 class DocIdAssigner:
@@ -197,6 +227,14 @@ def curate_text_source(
         batches = read_commits(source.location, config.commits)
     for batch in batches:
         yield apply_stages(batch, stages)
+
+
+def curate_stack_file(
+    file: StackFile, config: CurationConfig, stages: Sequence
+) -> Iterator[pa.Table]:
+    """Read one data file of The Stack and push each batch through ``stack_stages``."""
+    for raw in read_stack_file(file, config.reader):
+        yield apply_stages(raw, stages)
 
 
 # Arrow batch functions of the dataset-wide steps (the job maps them over Parquet).

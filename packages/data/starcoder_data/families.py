@@ -24,10 +24,12 @@ bigcode/starcoder2-*, codellama/CodeLlama-*-hf (Rozière et al. 2023, section
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
-from .special_tokens import ENDOFTEXT, FIM_MIDDLE, FIM_PREFIX, FIM_SUFFIX
+from .special_tokens import ENDOFTEXT, FIM_MIDDLE, FIM_PAD, FIM_PREFIX, FIM_SUFFIX
 
 __all__ = [
     "FAMILIES",
@@ -35,6 +37,7 @@ __all__ = [
     "FimUnsupportedError",
     "ModelFamily",
     "attention_kernels",
+    "checkpoint_family",
     "family_for",
     "get_family",
 ]
@@ -59,6 +62,9 @@ class FimFormat:
     middle: str
     prompt_template: str = "{prefix_token}{prefix}{suffix_token}{suffix}{middle_token}"
     end_of_middle: str | None = None  # the token that ends an infilled middle, if not end-of-text
+    # the token training pads a FIM sample to its length with (Megatron: <fim_pad>);
+    # None, or a tokenizer without it: the end-of-text token pads
+    pad: str | None = None
 
     @property
     def sentinels(self) -> tuple[str, str, str]:
@@ -109,6 +115,8 @@ class ModelFamily:
         tokens = [*(self.fim.sentinels if self.fim else ())]
         if self.fim and self.fim.end_of_middle:
             tokens.append(self.fim.end_of_middle)
+        if self.fim and self.fim.pad:
+            tokens.append(self.fim.pad)
         tokens += [t for t in (self.end_of_text, *self.stop_tokens) if t]
         tokens += list((self.metadata_tokens or {}).values())
         return tuple(dict.fromkeys(tokens))
@@ -126,7 +134,7 @@ class ModelFamily:
         )
 
 
-_STARCODER_FIM = FimFormat(prefix=FIM_PREFIX, suffix=FIM_SUFFIX, middle=FIM_MIDDLE)
+_STARCODER_FIM = FimFormat(prefix=FIM_PREFIX, suffix=FIM_SUFFIX, middle=FIM_MIDDLE, pad=FIM_PAD)
 _STARCODER_METADATA = {"reponame": "<reponame>", "filename": "<filename>", "gh_stars": "<gh_stars>"}
 _LLAMA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -177,7 +185,12 @@ FAMILIES: tuple[ModelFamily, ...] = (
     ModelFamily(
         name="qwen2.5-coder",
         model_types=("qwen2",),
-        fim=FimFormat(prefix="<|fim_prefix|>", suffix="<|fim_suffix|>", middle="<|fim_middle|>"),
+        fim=FimFormat(
+            prefix="<|fim_prefix|>",
+            suffix="<|fim_suffix|>",
+            middle="<|fim_middle|>",
+            pad="<|fim_pad|>",
+        ),
         end_of_text="<|endoftext|>",
         stop_tokens=("<|endoftext|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<|im_end|>"),
         lora_targets=_LLAMA_TARGETS,
@@ -206,6 +219,28 @@ def family_for(model_type: str, vocab: Collection[str]) -> ModelFamily:
         if family.matches(model_type, vocab):
             return family
     return ModelFamily(name=model_type, model_types=(model_type,), fim=None, end_of_text=None)
+
+
+def checkpoint_family(directory: str | Path) -> ModelFamily:
+    """The family of the checkpoint (or tokenizer) folder ``directory``, read from its files.
+
+    ``config.json`` gives the ``model_type`` and ``tokenizer.json`` the vocabulary
+    (added tokens included); no weight is read and ``transformers`` is not needed.
+    A folder with a tokenizer but no ``config.json`` is StarCoder's own format
+    (what ``train_tokenizer.py`` writes).
+    """
+    from tokenizers import Tokenizer
+
+    directory = Path(directory)
+    tokenizer_json = directory / "tokenizer.json"
+    if not tokenizer_json.is_file():
+        raise FileNotFoundError(f"no tokenizer.json in {directory}")
+    config_json = directory / "config.json"
+    model_type = "gpt_bigcode"
+    if config_json.is_file():
+        model_type = json.loads(config_json.read_text(encoding="utf-8")).get("model_type", "")
+    vocab = Tokenizer.from_file(str(tokenizer_json)).get_vocab(with_added_tokens=True)
+    return family_for(model_type, vocab)
 
 
 def attention_kernels(model_type: str) -> tuple[str, ...]:

@@ -23,13 +23,16 @@ class CurateJob:
     sources: tuple[str, ...] = option(
         ("local",),
         "local | directory:PATH | folder:PATH | git:PATH_OR_URL | archive:PATH | "
-        "issues:FILE.jsonl | commits:FILE.jsonl (repeatable)",
+        "issues:FILE.jsonl | commits:FILE.jsonl | The Stack v1/v2 as parquet:PATH | "
+        "jsonl:PATH (.jsonl, .jsonl.gz) | hf:PATH (a save_to_disk folder) (repeatable)",
         flag="--source",
         metavar="KIND[:LOCATION]",
     )
     output: str = option("outputs/curated", "output folder")
     optout: str | None = option(None, "opt-out list: one owner or owner/repo per line")
-    max_repos: int | None = option(None, "read at most this many repos per source")
+    max_repos: int | None = option(
+        None, "read at most this many repos per source (parquet/jsonl/hf: data files)"
+    )
     benchmark_cache: str = option(BENCHMARK_CACHE)
     overwrite: bool = option(False, "replace an existing run")
     address: str | None = option(None, "Ray cluster address (default: RAY_ADDRESS or local)")
@@ -39,6 +42,13 @@ class CurateJob:
         "permissive",
         "permissive: StarCoder's rule for public code; any: keep every file, for your own code",
         choices=("permissive", "any"),
+    )
+    source_licenses: str = option(
+        "trust",
+        "parquet/jsonl/hf rows of The Stack: trust the licenses it gives (it kept only "
+        "permissive or, in v2, unlicensed repos), or recheck them with SPDX headers and "
+        "--license-policy like any other source",
+        choices=("trust", "recheck"),
     )
     decontaminate: tuple[str, ...] = option(
         (),

@@ -26,6 +26,7 @@ CONTENT_HASH = "content_hash"  # sha256 hex of the UTF-8 content
 CONTENT = "content"  # the text; null once the row is dropped
 DATA = "data"  # raw bytes, only before decoding
 DROP_REASON = "drop_reason"  # "<stage>:<reason>", null while the row is kept
+KEPT = "kept"  # a kept row's status where statuses and drop reasons are counted together
 
 _COMMON = [
     pa.field(REPO, pa.string(), nullable=False),

@@ -56,7 +56,6 @@ from .perplexity import (
     read_documents,
 )
 from .report import (
-    format_table,
     harness_config,
     harness_generations,
     harness_results,
@@ -66,6 +65,7 @@ from .report import (
 )
 from .samples_file import SamplesFile, read_samples_jsonl
 from .sandbox import ExecutionResult, Isolation, Sandbox, SandboxConfig, detect_isolation
+from .summary import EvaluationSummary, TaskSummary, format_table
 from .tasks import (
     HUMANEVAL_STOP,
     PROMPTED_PREFIX,
@@ -113,6 +113,8 @@ __all__ = [
     "fetch_benchmark_files",
     "fim_prompt",
     "fim_requests",
+    "EvaluationSummary",
+    "TaskSummary",
     "format_table",
     "harness_config",
     "harness_generations",

@@ -2,7 +2,10 @@
 
 A :class:`GenerationRequest` is a prompt (and, for infilling, a suffix) with
 its stop sequences; a generator returns ``n`` raw completions per request,
-already cut at the first stop sequence or special token. Both generators are
+already cut at the first stop sequence or special token. A local checkpoint
+is read in its model family's format (:mod:`starcoder_data.families`): its
+FIM prompt, and its end-of-text and stop tokens end a completion (CodeLlama's
+``<EOT>`` ends an infilled middle). Both generators are
 plain classes: the evaluation job runs :class:`LocalGenerator` inside Ray
 actors, one model per actor, and :class:`OpenAIGenerator` in the driver.
 """
@@ -16,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from starcoder_data.special_tokens import ENDOFTEXT, SPECIAL_TOKENS
-from starcoder_data.tokens.fim import fim_prompt
+from starcoder_data.families import ModelFamily, family_for, get_family
+from starcoder_data.special_tokens import SPECIAL_TOKENS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,10 +61,12 @@ class Generator(Protocol):
         ...
 
 
-def truncate_at_stop(text: str, stop: Sequence[str]) -> str:
-    """``text`` up to the earliest stop sequence or StarCoder special token."""
+def truncate_at_stop(
+    text: str, stop: Sequence[str], special: Sequence[str] = SPECIAL_TOKENS
+) -> str:
+    """``text`` up to the earliest stop sequence or special token (StarCoder's by default)."""
     cut = len(text)
-    for marker in (*stop, *SPECIAL_TOKENS):
+    for marker in (*stop, *special):
         if marker:
             index = text.find(marker)
             if index != -1:
@@ -74,19 +79,32 @@ class LocalGenerator:
 
     Prompts are left-padded so every row's new tokens start at the same
     position; a prompt longer than the context keeps its last tokens.
+    ``checkpoint`` is a folder or a hub id in the local Hugging Face cache.
     """
 
     def __init__(self, checkpoint: str | Path, *, device: str | None = None) -> None:
-        from starcoder_model import load_model
+        from starcoder_model.checkpoints import load_model, model_positions, resolve_checkpoint
         from transformers import AutoTokenizer
 
-        self.model = load_model(checkpoint, device=device)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(checkpoint), local_files_only=True)
+        directory = resolve_checkpoint(checkpoint)
+        self.model = load_model(directory, device=device)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
         self.tokenizer.padding_side = "left"
         self.tokenizer.truncation_side = "left"  # a too-long prompt keeps its end
+        vocab = self.tokenizer.get_vocab()
+        self.family = family_for(self.model.config.model_type, vocab)
+        end_of_text = self.family.end_of_text or self.tokenizer.eos_token
         if self.tokenizer.pad_token is None:
-            self.tokenizer.pad_token = ENDOFTEXT
-        self.context = int(self.model.config.n_positions)
+            self.tokenizer.pad_token = end_of_text
+        self.stop_tokens = family_stop_tokens(self.family, vocab, end_of_text)
+        self.special = tuple(
+            dict.fromkeys(
+                t
+                for t in (*self.tokenizer.all_special_tokens, *self.family.special_tokens())
+                if t in vocab
+            )
+        )
+        self.context = model_positions(self.model.config)
 
     def generate(
         self, requests: Sequence[GenerationRequest], config: SamplingConfig
@@ -102,7 +120,7 @@ class LocalGenerator:
     ) -> list[list[str]]:
         import torch
 
-        texts = [_model_prompt(r) for r in batch]
+        texts = [_model_prompt(r, self.family) for r in batch]
         max_new = min(config.max_new_tokens, self.context // 2)
         encoded = self.tokenizer(
             texts,
@@ -112,7 +130,7 @@ class LocalGenerator:
             max_length=self.context - max_new,
         )
         encoded = {k: v.to(self.model.device) for k, v in encoded.items()}
-        stops = sorted({s for r in batch for s in r.stop if s} | {ENDOFTEXT})
+        stops = sorted({s for r in batch for s in r.stop if s} | set(self.stop_tokens))
         torch.manual_seed(seed)
         sampling = {} if config.greedy else {"temperature": config.temperature}
         with torch.no_grad():
@@ -123,7 +141,7 @@ class LocalGenerator:
                 num_return_sequences=config.samples,
                 max_new_tokens=max_new,
                 pad_token_id=self.tokenizer.pad_token_id,
-                eos_token_id=self.tokenizer.convert_tokens_to_ids(ENDOFTEXT),
+                eos_token_id=self.tokenizer.convert_tokens_to_ids(list(self.stop_tokens)),
                 stop_strings=stops,
                 tokenizer=self.tokenizer,
                 **sampling,
@@ -133,17 +151,31 @@ class LocalGenerator:
         per_request = config.samples
         return [
             [
-                truncate_at_stop(text, request.stop)
+                truncate_at_stop(text, request.stop, self.special)
                 for text in decoded[i * per_request : (i + 1) * per_request]
             ]
             for i, request in enumerate(batch)
         ]
 
 
-def _model_prompt(request: GenerationRequest) -> str:
+def family_stop_tokens(family: ModelFamily, vocab, end_of_text: str | None) -> tuple[str, ...]:
+    """The tokens that end a generation: end-of-text, then the family's stop tokens in ``vocab``."""
+    first = (end_of_text,) if end_of_text and end_of_text in vocab else ()
+    return tuple(dict.fromkeys((*first, *family.stop_strings(vocab))))
+
+
+def fim_prompt(prefix: str, suffix: str, family: ModelFamily | None = None) -> str:
+    """The infilling prompt of ``family`` (StarCoder's by default): the model writes the middle.
+
+    A family without FIM raises ``FimUnsupportedError``.
+    """
+    return (family or get_family("starcoder")).fim_prompt(prefix, suffix)
+
+
+def _model_prompt(request: GenerationRequest, family: ModelFamily) -> str:
     if request.suffix is None:
         return request.prompt
-    return fim_prompt(request.prompt, request.suffix)
+    return fim_prompt(request.prompt, request.suffix, family)
 
 
 class OpenAIGenerator:

@@ -24,7 +24,9 @@ class EvaluateJob:
     """A model (local checkpoint or an OpenAI-compatible URL), reference solutions or a
     samples file, scored on the registered tasks (:data:`starcoder_eval.tasks.REGISTRY`)."""
 
-    checkpoint: str | None = option(None, "local HF checkpoint (with tokenizer)")
+    checkpoint: str | None = option(
+        None, "HF checkpoint folder (with tokenizer), or a hub id in the local Hugging Face cache"
+    )
     url: str | None = option(None, "OpenAI-compatible base URL, e.g. http://host:8000/v1")
     reference: str | None = option(
         None,

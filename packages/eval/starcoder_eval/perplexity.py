@@ -6,10 +6,11 @@ files; :func:`read_documents` reads only such a folder and refuses one that
 shares a file with the training data (``starcoder_data.tokens.open_held_out``),
 so a perplexity here is always measured on files the model did not train on.
 
-Each document is tokenized with the checkpoint's tokenizer, ended with
-``<|endoftext|>`` and cut into non-overlapping windows of the model's context;
-every token after a window's first is predicted once, so a language's
-perplexity is ``exp(total negative log-likelihood / predicted tokens)``.
+Each document is tokenized with the checkpoint's tokenizer, ended with its
+family's end-of-text (``<|endoftext|>`` for StarCoder) and cut into
+non-overlapping windows of the model's context; every token after a
+window's first is predicted once, so a language's perplexity is
+``exp(total negative log-likelihood / predicted tokens)``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from starcoder_data.families import family_for
 from starcoder_data.special_tokens import ENDOFTEXT
 from starcoder_data.tokens import open_held_out
 
@@ -28,7 +30,7 @@ from starcoder_data.tokens import open_held_out
 class PerplexityConfig:
     max_documents_per_language: int = 200
     max_tokens_per_language: int = 200_000
-    window: int | None = None  # None: the model's n_positions
+    window: int | None = None  # None: the model's positions (n_positions / max_position_embeddings)
     batch_size: int = 8
     languages: tuple[str, ...] | None = None  # None: every language in the data
 
@@ -69,13 +71,16 @@ def perplexity_by_language(
     model, tokenizer, documents: dict[str, list[str]], config: PerplexityConfig
 ) -> dict[str, dict]:
     """``{language: {"tokens", "nll", "perplexity"}}`` for a causal LM and its tokenizer."""
-    size = config.window or int(model.config.n_positions)
+    from starcoder_model.checkpoints import model_positions
+
+    size = config.window or model_positions(model.config)
+    end_of_text = _end_of_text(model, tokenizer)
     results = {}
     for language, texts in sorted(documents.items()):
         chunks: list[list[int]] = []
         budget = config.max_tokens_per_language
         for text in texts:
-            ids = tokenizer(text + ENDOFTEXT, verbose=False)["input_ids"][:budget]
+            ids = tokenizer(text + end_of_text, verbose=False)["input_ids"][:budget]
             budget -= len(ids)
             chunks.extend(windows(ids, size))
             if budget <= 0:
@@ -115,13 +120,21 @@ def _total_nll(model, chunks: list[list[int]], batch_size: int, pad_id: int) -> 
     return total, count
 
 
+def _end_of_text(model, tokenizer) -> str:
+    """The end-of-document token of the model's family (``<|endoftext|>`` for StarCoder)."""
+    model_type = getattr(model.config, "model_type", "gpt_bigcode")
+    family = family_for(model_type, tokenizer.get_vocab())
+    return family.end_of_text or tokenizer.eos_token or ENDOFTEXT
+
+
 def checkpoint_perplexity(
     checkpoint: str | Path, data_dir: str | Path, config: PerplexityConfig
 ) -> dict[str, dict]:
     """:func:`perplexity_by_language` of a local checkpoint on held-out curated Parquet."""
-    from starcoder_model import load_model
+    from starcoder_model.checkpoints import load_model, resolve_checkpoint
     from transformers import AutoTokenizer
 
-    model = load_model(checkpoint)
-    tokenizer = AutoTokenizer.from_pretrained(str(checkpoint), local_files_only=True)
+    directory = resolve_checkpoint(checkpoint)  # a folder, or a hub id in the local cache
+    model = load_model(directory)
+    tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
     return perplexity_by_language(model, tokenizer, read_documents(data_dir, config), config)

@@ -201,18 +201,37 @@ def to_argv(config) -> list[str]:
 
 
 def to_dict(config) -> dict[str, Any]:
-    """A JSON-ready dict of a (nested) config dataclass."""
-    return json.loads(json.dumps(dataclasses.asdict(config)))
+    """A JSON-ready dict of a (nested) config dataclass.
+
+    A field whose metadata has a ``key`` is written under that key (for a JSON
+    name that is no Python name, e.g. ``"in"``); sets become sorted lists.
+    """
+    return _plain(config)
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.metadata.get("key", field.name): _plain(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+        }
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(item) for item in value)
+    return value
 
 
 def from_dict(cls: type[Config], data: dict[str, Any]) -> Config:
-    """The config ``to_dict`` wrote, nested dataclasses and tuples restored."""
+    """The config ``to_dict`` wrote, nested dataclasses, tuples and sets restored."""
     hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = set(data) - names
+    names = {f.metadata.get("key", f.name): f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - set(names)
     if unknown:
         raise ValueError(f"{cls.__name__} has no fields {sorted(unknown)}")
-    return cls(**{name: _restore(hints[name], value) for name, value in data.items()})
+    return cls(**{names[key]: _restore(hints[names[key]], value) for key, value in data.items()})
 
 
 def _restore(hint, value):
@@ -221,11 +240,15 @@ def _restore(hint, value):
         return None
     if dataclasses.is_dataclass(hint):
         return from_dict(hint, value)
-    if typing.get_origin(hint) is tuple:
+    origin = typing.get_origin(hint)
+    if origin is tuple:
         items = [a for a in typing.get_args(hint) if a is not Ellipsis]
         item = items[0] if len(items) == 1 else None
         return tuple(_restore(item, v) if item is not None else v for v in value)
-    if typing.get_origin(hint) is dict:
+    if origin in (set, frozenset):
+        (item,) = typing.get_args(hint)
+        return origin(_restore(item, v) for v in value)
+    if origin is dict:
         _, item = typing.get_args(hint)
         return {key: _restore(item, v) for key, v in value.items()}
     return value

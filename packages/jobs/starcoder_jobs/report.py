@@ -10,22 +10,33 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from .config import from_dict, to_dict
 
 
 class Report:
-    """Mixin for a frozen dataclass report; ``FILE`` names its file in the output folder."""
+    """Mixin for a frozen dataclass report; ``FILE`` names its file in the output folder.
+
+    The JSON is the dataclass's fields (:func:`~starcoder_jobs.config.to_dict`);
+    a report with another published shape overrides ``to_payload``/``from_payload``.
+    """
 
     FILE: ClassVar[str]
+
+    def to_payload(self) -> Any:
+        return to_dict(self)
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> Self:
+        return from_dict(cls, payload)
 
     def write(self, folder: str | Path) -> Path:
         """Write atomically: a reader never sees half a report."""
         path = Path(folder) / self.FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(path.name + ".tmp")
-        temp.write_text(json.dumps(to_dict(self), indent=2) + "\n", encoding="utf-8")
+        temp.write_text(json.dumps(self.to_payload(), indent=2) + "\n", encoding="utf-8")
         os.replace(temp, path)
         return path
 
@@ -36,7 +47,7 @@ class Report:
         if not path.is_file():
             return None
         try:
-            return from_dict(cls, json.loads(path.read_text(encoding="utf-8")))
+            return cls.from_payload(json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, TypeError) as error:
             raise ValueError(f"{path} is not a {cls.__name__}: {error}") from error
 

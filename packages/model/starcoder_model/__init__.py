@@ -7,11 +7,14 @@ special tokens; the model (:mod:`.presets`, :mod:`.checkpoints`) is
 """
 
 from .checkpoints import (
+    CheckpointNotFoundError,
     attention_implementation,
     build_model,
     check_tokenizer,
     load_model,
+    model_positions,
     read_model_config,
+    resolve_checkpoint,
     save_model,
 )
 from .presets import PRESETS, ModelPreset, get_preset
@@ -27,6 +30,7 @@ from .tokenizer import (
 from .tokenizer_sample import sample_documents
 
 __all__ = [
+    "CheckpointNotFoundError",
     "PRESETS",
     "ModelPreset",
     "TokenizerConfig",
@@ -39,8 +43,10 @@ __all__ = [
     "kv_cache_bytes_per_token",
     "load_model",
     "load_tokenizer",
+    "model_positions",
     "parameter_count",
     "read_model_config",
+    "resolve_checkpoint",
     "sample_documents",
     "save_model",
     "save_tokenizer",

@@ -89,7 +89,9 @@ class FinetuneJob:
     """
 
     checkpoint: str = option(
-        "outputs/pretrain/model", "HF checkpoint directory (with its tokenizer) to start from"
+        "outputs/pretrain/model",
+        "causal LM to start from: a checkpoint folder (with its tokenizer), or a hub id "
+        "in the local Hugging Face cache (docs/models.md)",
     )
     data: str | None = option(None, "curated Parquet to tokenize (curate.py's data/)")
     folder: str | None = option(None, "a plain folder of your own files to curate first")
@@ -98,11 +100,30 @@ class FinetuneJob:
     fim_rate: float = option(
         TrainConfig.fim_rate, "share of FIM segments per sample (StarCoder: 0.5)"
     )
+    lora: bool = option(False, "train a LoRA adapter (peft) on the frozen checkpoint")
+    lora_rank: int = option(TrainConfig.lora_rank, "LoRA rank r (with --lora)")
+    lora_alpha: float = option(TrainConfig.lora_alpha, "LoRA scale: updates x alpha / r")
+    lora_dropout: float = option(TrainConfig.lora_dropout, "dropout on the adapter's input")
+    lora_targets: tuple[str, ...] = option(
+        (), "a module the adapter wraps (repeatable); default: the model family's"
+    )
     output: str = option("outputs/finetune", "run directory")
     overrides: dict[str, Any] = option(help=OVERRIDES_HELP, flag="--set", default_factory=dict)
     language_weights: str | None = option(None, LANGUAGE_WEIGHTS_HELP)
     address: str | None = option(None, "Ray cluster address")
     overwrite: bool = option(False, "start over in an output directory that holds another run")
+
+    def lora_fields(self) -> dict[str, Any]:
+        """The ``TrainConfig`` fields of the ``--lora*`` options (none without ``--lora``)."""
+        if not self.lora:
+            return {}
+        fields = {
+            "lora": True,
+            "lora_rank": self.lora_rank,
+            "lora_alpha": self.lora_alpha,
+            "lora_dropout": self.lora_dropout,
+        }
+        return fields | ({"lora_targets": self.lora_targets} if self.lora_targets else {})
 
     def check(self) -> None:
         given = [name for name in ("data", "folder", "tokens") if getattr(self, name)]
@@ -110,6 +131,10 @@ class FinetuneJob:
             raise ValueError("give the data to fine-tune on: --data, --folder or --tokens")
         if len(given) > 1:
             raise ValueError(f"give one of --data, --folder and --tokens, not {given}")
+        lora_shape = (self.lora_rank, self.lora_alpha, self.lora_dropout)
+        defaults = (TrainConfig.lora_rank, TrainConfig.lora_alpha, TrainConfig.lora_dropout)
+        if (self.lora_targets or lora_shape != defaults) and not self.lora:
+            raise ValueError("--lora-rank/--lora-alpha/--lora-dropout/--lora-targets need --lora")
         training_overrides(self)
 
 

@@ -172,11 +172,11 @@ def collect_card_facts(
         model_dir=str(layout.model),
         attribution_dir=str(layout.attribution),
         data=_license_facts(layout),
-        curation=_curation_facts(_read_json(layout.curated / "report.json")),
+        curation=_curation_facts(layout),
         pii=_pii_facts(layout),
         tokenizer=_tokenizer_facts(layout),
         training=training,
-        evaluation=_eval_facts(_read_json(layout.eval / "summary.json")),
+        evaluation=_eval_facts(layout),
         attribution=_attribution_facts(layout),
     )
 
@@ -189,11 +189,6 @@ def _read_json(path: Path):
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{path} is not valid JSON: {error}") from error
-
-
-def _count(name: str, raw: dict | None) -> NamedCount:
-    raw = raw or {}
-    return NamedCount(name=name, files=int(raw.get("files", 0)), bytes=int(raw.get("bytes", 0)))
 
 
 def _license_facts(layout: RunLayout) -> LicenseFacts | None:
@@ -226,39 +221,35 @@ def _license_facts(layout: RunLayout) -> LicenseFacts | None:
     )
 
 
-def _source_text(source: dict) -> str:
-    kind, location = source.get("kind", "?"), source.get("location") or ""
-    return f"{kind}:{location}" if location else kind
+def _curation_facts(layout: RunLayout) -> CurationFacts | None:
+    from starcoder_data.report import CurationReport
 
-
-def _curation_facts(report: dict | None) -> CurationFacts | None:
+    report = CurationReport.read(layout.curated)
     if report is None:
         return None
-    config = report.get("config", {})
-    totals = report.get("totals", {})
-    stages = report.get("stages", {})
-    reasons = [
-        _count(reason, counts)
-        for stage in stages.values()
-        for reason, counts in stage.get("reasons", {}).items()
-    ]
-    languages = [
-        _count(name, lang.get("kept")) for name, lang in report.get("languages", {}).items()
-    ]
+    config = report.config
+
+    def named(name: str, count) -> NamedCount:
+        return NamedCount(name=name, files=count.files, bytes=count.bytes)
+
     return CurationFacts(
-        sources=tuple(_source_text(s) for s in config.get("sources", [])),
-        license_policy=config.get("license", {}).get("policy"),
-        allowed_licenses=tuple(config.get("license", {}).get("allowed", [])),
-        optout_entries=len(config.get("optout", {}).get("entries", [])),
-        total_in=_count("in", totals.get("in")),
-        kept=_count("kept", totals.get("kept")),
-        dropped=_count("dropped", totals.get("dropped")),
-        stages=tuple(_count(name, stage.get("dropped")) for name, stage in stages.items()),
-        reasons=tuple(reasons),
-        languages=tuple(
-            sorted((c for c in languages if c.files), key=lambda c: (-c.bytes, c.name))
+        sources=tuple(f"{s.kind}:{s.location}" if s.location else s.kind for s in config.sources)
+        if config
+        else (),
+        license_policy=config.license.policy if config else None,
+        allowed_licenses=tuple(sorted(config.license.allowed)) if config else (),
+        optout_entries=len(config.optout.entries) if config else 0,
+        total_in=named("in", report.totals.entered),
+        kept=named("kept", report.totals.kept),
+        dropped=named("dropped", report.totals.dropped),
+        stages=tuple(named(name, stage.dropped) for name, stage in report.stages.items()),
+        reasons=tuple(
+            named(reason, count)
+            for stage in report.stages.values()
+            for reason, count in stage.reasons.items()
         ),
-        seconds=report.get("seconds"),
+        languages=tuple(named(name, count) for name, count in report.kept_by_language()),
+        seconds=report.seconds,
     )
 
 
@@ -366,37 +357,33 @@ def _benchmark(task: str) -> tuple[str, str, str | None]:
     return registered.model_index if registered is not None else (task, task, None)
 
 
-def _eval_entries(result: dict) -> list[EvalEntry]:
-    task = result.get("task", "unknown")
-    dataset_type, dataset_name, dataset_config = _benchmark(task)
-    common = dict(task=task, dataset_type=dataset_type, dataset_name=dataset_name)
-    if "pass_at_k" in result:
-        note = ", ".join(f"{k} {v}" for k, v in sorted(result.get("statuses", {}).items()))
-        if result.get("skipped"):
-            note += f"; {len(result['skipped'])} skipped"
-        return [
-            EvalEntry(**common, dataset_config=dataset_config, metric=metric, value=float(value),
-                      n=result.get("problems"), note=note)
-            for metric, value in result["pass_at_k"].items()
-        ]  # fmt: skip
-    if "exact_match" in result:
-        return [
-            EvalEntry(**common, dataset_config=dataset_config, metric="exact_match",
-                      value=float(result["exact_match"]), n=result.get("examples"), note="")
-        ]  # fmt: skip
-    held_out = Path(str(result.get("held_out", ""))).name or "held-out files"
-    return [
-        EvalEntry(task=task, dataset_type="local", dataset_name=f"{held_out} ({language})",
-                  dataset_config=language, metric="perplexity", value=float(figures["perplexity"]),
-                  n=figures.get("documents"), note=f"{figures.get('tokens', 0):,} tokens")
-        for language, figures in sorted(result.get("languages", {}).items())
-    ]  # fmt: skip
+def _eval_facts(layout: RunLayout) -> tuple[EvalEntry, ...] | None:
+    """Each task's headline metrics with its benchmark's model-index names.
 
+    Held-out perplexity is a metric of this run's own files, one entry per
+    language; FIM's per-language exact matches stay in the evaluation's files.
+    """
+    from starcoder_eval.summary import EvaluationSummary
 
-def _eval_facts(summary: list | None) -> tuple[EvalEntry, ...] | None:
+    summary = EvaluationSummary.read(layout.eval)
     if summary is None:
         return None
-    return tuple(entry for result in summary for entry in _eval_entries(result))
+    entries = []
+    for task in summary.tasks:
+        dataset_type, dataset_name, dataset_config = _benchmark(task.task)
+        held_out = Path(task.held_out or "").name or "held-out files"
+        for metric in task.metrics():
+            if metric.metric == "perplexity":
+                dataset_type, dataset_name = "local", f"{held_out} ({metric.language})"
+                dataset_config = metric.language
+            elif metric.language is not None:
+                continue
+            entries.append(
+                EvalEntry(task=task.task, dataset_type=dataset_type, dataset_name=dataset_name,
+                          dataset_config=dataset_config, metric=metric.metric, value=metric.value,
+                          n=metric.n, note=metric.note)
+            )  # fmt: skip
+    return tuple(entries)
 
 
 def _attribution_facts(layout: RunLayout) -> AttributionFacts | None:

@@ -1,12 +1,15 @@
 """The playground's only link to the model: the serve app's HTTP API (OpenAI completions).
 
-Streaming reads the server-sent events of ``"stream": true`` and yields the
-text so far after each event, which is what a Gradio output box displays.
+With an API key (``api_key``, or the first of ``$STARCODER_API_KEYS``) every
+request carries ``Authorization: Bearer KEY``. Streaming reads the server-sent
+events of ``"stream": true`` and yields the text so far after each event, which
+is what a Gradio output box displays.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -45,14 +48,19 @@ class CompletionSettings:
 class PlaygroundClient:
     """Completion and infilling requests to one serve app."""
 
-    def __init__(self, base_url: str, *, timeout_s: float = 300.0):
+    def __init__(self, base_url: str, *, api_key: str | None = None, timeout_s: float = 300.0):
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.api_key = api_key if api_key is not None else default_api_key()
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
     def model_id(self) -> str:
         """The served model's id (the first of ``GET /v1/models``)."""
         try:
-            response = httpx.get(f"{self.base_url}/v1/models", timeout=10)
+            response = httpx.get(f"{self.base_url}/v1/models", headers=self.headers, timeout=10)
             response.raise_for_status()
         except httpx.HTTPError as error:
             raise ServeError(f"cannot reach the serve app at {self.base_url}: {error}") from error
@@ -82,7 +90,11 @@ class PlaygroundClient:
         text = ""
         try:
             with httpx.stream(
-                "POST", f"{self.base_url}/v1/completions", json=body, timeout=self.timeout_s
+                "POST",
+                f"{self.base_url}/v1/completions",
+                json=body,
+                headers=self.headers,
+                timeout=self.timeout_s,
             ) as response:
                 if response.status_code >= 400:
                     raise ServeError(_error_message(response.read(), response.status_code))
@@ -94,6 +106,12 @@ class PlaygroundClient:
                     yield text, choice.get("attribution")
         except httpx.HTTPError as error:
             raise ServeError(f"the serve app at {self.base_url} failed: {error}") from error
+
+
+def default_api_key() -> str | None:
+    """The first key of ``$STARCODER_API_KEYS`` (the variable the serve app reads too)."""
+    keys = [k.strip() for k in os.environ.get("STARCODER_API_KEYS", "").split(",") if k.strip()]
+    return keys[0] if keys else None
 
 
 def _events(lines: Iterator[str]) -> Iterator[dict]:

@@ -33,11 +33,13 @@ def _settings(max_tokens, temperature, top_p, seed, stop) -> CompletionSettings:
     )
 
 
-def build_playground(serve_url: str, *, title: str = "StarCoder playground"):
-    """The Gradio ``Blocks`` app, talking to the serve app at ``serve_url``."""
+def build_playground(
+    serve_url: str, *, api_key: str | None = None, title: str = "StarCoder playground"
+):
+    """The Gradio ``Blocks`` app, talking to the serve app at ``serve_url`` (with ``api_key``)."""
     import gradio as gr
 
-    client = PlaygroundClient(serve_url)
+    client = PlaygroundClient(serve_url, api_key=api_key)
 
     def stream(prompt, suffix, attribute, *settings) -> Iterator[tuple[str, str]]:
         options = ATTRIBUTION_OPTIONS if attribute else None

@@ -32,9 +32,15 @@ class ServeSettings(BaseModel):
     attribution_index: str | None = Field(
         None, description="Folder written by ray_jobs/build_index.py: enables `attribution`."
     )
+    api_key_file: str | None = Field(
+        None,
+        description="One API key per line: every route but /health then needs "
+        "`Authorization: Bearer KEY` (keys also come from $STARCODER_API_KEYS).",
+    )
     max_batch_size: int = Field(32, ge=1)  # rows decoded together by one replica
-    # a streamed chunk carries at most this much decoding (first text and the end go at once)
-    stream_interval_s: float = Field(0.05, ge=0.0)
+    # 0: one streamed chunk per decoding step (token-sized deltas, what editors expect);
+    # > 0: merge up to this much decoding into one chunk (fewer events for a slow network)
+    stream_interval_s: float = Field(0.0, ge=0.0)
     num_cpus: float = Field(1.0, ge=0.0)  # per replica
     num_gpus: float = Field(0.0, ge=0.0)  # per replica; 1 for a GPU replica
     min_replicas: int = Field(1, ge=0)

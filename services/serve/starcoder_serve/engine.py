@@ -12,13 +12,19 @@ for the short ones' finished rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
 from transformers import DynamicCache, PreTrainedModel, PreTrainedTokenizerBase
 
-__all__ = ["BatchGenerator", "DecodeBatch", "GenerationSequence", "SamplingParams"]
+__all__ = [
+    "BatchGenerator",
+    "DecodeBatch",
+    "GenerationSequence",
+    "SamplingParams",
+    "TokenLogprob",
+]
 
 # Below this temperature sampling is greedy in effect, and dividing by it overflows float32.
 GREEDY_BELOW = 1e-5
@@ -36,6 +42,24 @@ class SamplingParams:
     top_p: float = 1.0  # nucleus sampling (Holtzman et al. 2019); 1.0 keeps every token
     seed: int | None = None  # same seed, same prompt, same settings: same tokens
     stop: tuple[str, ...] = ()  # the text ends before the first of these
+    # OpenAI's penalties on tokens already generated: logit -= frequency * count + presence
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    logit_bias: tuple[tuple[int, float], ...] = ()  # (token id, added to its logit)
+    # None: no log-probabilities; k >= 0: each token's log-probability and the top k
+    logprobs: int | None = None
+
+    @property
+    def adjusts_logits(self) -> bool:
+        return bool(self.presence_penalty or self.frequency_penalty or self.logit_bias)
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """A drawn token's log-probability under the model, and the ``k`` most likely tokens'."""
+
+    logprob: float
+    top: tuple[tuple[int, float], ...]  # (token id, log-probability), most likely first
 
 
 class GenerationSequence:
@@ -54,13 +78,24 @@ class GenerationSequence:
         tokenizer: PreTrainedTokenizerBase,
         *,
         eos_token_id: int,
+        stop_token_ids: Collection[int] = (),
         device: torch.device | str = "cpu",
     ):
         self.prompt_ids = list(prompt_ids)
         self.params = params
         self.tokenizer = tokenizer
         self.eos_token_id = eos_token_id
+        # end-of-text and the family's other stop tokens end the text without showing
+        self.stop_token_ids = frozenset((eos_token_id, *stop_token_ids))
+        self.stopped_by_string = False  # a stop string (not a stop token) ended the text
         self.token_ids: list[int] = []
+        # per generated token when params.logprobs is set: its log-probability and the
+        # character offset where its text starts (before any stop string cut the text)
+        self.logprobs: list[TokenLogprob] = []
+        self.offsets: list[int] = []
+        # every drawn token's log-probability, end-of-text included (ranks best_of)
+        self.cumulative_logprob = 0.0
+        self.drawn = 0
         self.text = ""
         self.emitted = 0
         self.finish_reason: str | None = LENGTH if params.max_tokens <= 0 else None
@@ -80,11 +115,22 @@ class GenerationSequence:
         if self.finish_reason is None:
             self.finish_reason = ABORT
 
-    def push(self, token_id: int) -> str:
+    @property
+    def mean_logprob(self) -> float:
+        """Mean log-probability of the drawn tokens (``best_of`` keeps the highest)."""
+        return self.cumulative_logprob / self.drawn if self.drawn else 0.0
+
+    def push(self, token_id: int, logprob: TokenLogprob | None = None) -> str:
         """Append a generated token; return the new text that is now final."""
-        if token_id == self.eos_token_id:
+        if logprob is not None:
+            self.cumulative_logprob += logprob.logprob
+            self.drawn += 1
+        if token_id in self.stop_token_ids:
             self.finish_reason = STOP
         else:
+            if logprob is not None:
+                self.logprobs.append(logprob)
+                self.offsets.append(len(self.text))
             self.token_ids.append(token_id)
             self.text = self.tokenizer.decode(
                 self.token_ids, skip_special_tokens=False, clean_up_tokenization_spaces=False
@@ -102,6 +148,7 @@ class GenerationSequence:
         if hits:
             self.text = self.text[: min(hits)]
             self.finish_reason = STOP
+            self.stopped_by_string = True
 
     def _final_length(self) -> int:
         """Length of the text that no later token can change."""
@@ -128,11 +175,58 @@ def _generator(seed: int | None, device: torch.device | str) -> torch.Generator:
 
 def sample_tokens(logits: torch.Tensor, sequences: Sequence[GenerationSequence]) -> list[int]:
     """One next token per row of ``logits`` ``[rows, vocab]``, by each row's own settings."""
+    if any(s.params.adjusts_logits for s in sequences):
+        logits = logits.clone()
+        for row, sequence in enumerate(sequences):
+            if sequence.params.adjusts_logits:
+                logits[row] = adjust_logits(logits[row], sequence)
     tokens = logits.argmax(dim=-1).tolist()  # greedy rows need nothing more
     for row, sequence in enumerate(sequences):
         if sequence.samples:
             tokens[row] = _sample(logits[row], sequence.params, sequence.generator)
     return tokens
+
+
+def adjust_logits(logits: torch.Tensor, sequence: GenerationSequence) -> torch.Tensor:
+    """OpenAI's presence/frequency penalties over the generated tokens, then ``logit_bias``.
+
+    ``logits[j] -= frequency_penalty * count[j] + presence_penalty * (count[j] > 0)``,
+    counting only the completion's tokens (not the prompt's), as OpenAI documents.
+    """
+    params = sequence.params
+    logits = logits.float()
+    if sequence.token_ids and (params.presence_penalty or params.frequency_penalty):
+        ids = torch.tensor(sequence.token_ids, device=logits.device)
+        counts = torch.bincount(ids, minlength=logits.shape[-1])[: logits.shape[-1]].float()
+        logits = logits - params.frequency_penalty * counts
+        logits = logits - params.presence_penalty * (counts > 0).float()
+    if params.logit_bias:
+        ids = torch.tensor([i for i, _ in params.logit_bias], device=logits.device)
+        bias = torch.tensor([b for _, b in params.logit_bias], device=logits.device)
+        logits = logits.index_add(0, ids, bias)
+    return logits
+
+
+def token_logprobs(
+    logits: torch.Tensor, tokens: Sequence[int], sequences: Sequence[GenerationSequence]
+) -> list[TokenLogprob | None]:
+    """Each drawn token's log-probability under the model (before temperature, top_p,
+    penalties and bias), with the row's top ``k``; None for rows that did not ask."""
+    rows = [row for row, s in enumerate(sequences) if s.params.logprobs is not None]
+    found: list[TokenLogprob | None] = [None] * len(sequences)
+    if not rows:
+        return found
+    logprobs = torch.log_softmax(logits[rows].float(), dim=-1)
+    k = max(sequences[row].params.logprobs for row in rows)
+    top_values, top_ids = logprobs.topk(k, dim=-1) if k else (None, None)
+    for i, row in enumerate(rows):
+        wanted = sequences[row].params.logprobs
+        top = ()
+        if wanted:
+            pairs = zip(top_ids[i, :wanted].tolist(), top_values[i, :wanted].tolist(), strict=True)
+            top = tuple(pairs)
+        found[row] = TokenLogprob(float(logprobs[i, tokens[row]]), top)
+    return found
 
 
 def _sample(logits: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> int:
@@ -158,8 +252,10 @@ class BatchGenerator:
 
     @property
     def context_length(self) -> int:
-        """Prompt plus generated tokens a sequence may hold (``n_positions``)."""
-        return int(self.model.config.n_positions)
+        """Prompt plus generated tokens a sequence may hold (``n_positions``; other
+        families call it ``max_position_embeddings``)."""
+        config = self.model.config
+        return int(getattr(config, "n_positions", None) or config.max_position_embeddings)
 
     @property
     def device(self) -> torch.device:
@@ -190,6 +286,23 @@ class BatchGenerator:
             use_cache=True,
         )
         return output.logits[:, -1, :]
+
+    @torch.inference_mode()
+    def prompt_logprobs(self, prompt_ids: Sequence[int], top_k: int) -> list[TokenLogprob | None]:
+        """Each prompt token's log-probability given the tokens before it (None for the
+        first, which has no context): what ``echo`` with ``logprobs`` returns."""
+        ids = torch.tensor([list(prompt_ids)], device=self.device)
+        logits = self.model(input_ids=ids, use_cache=False).logits[0, :-1]
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        found: list[TokenLogprob | None] = [None]
+        top_values, top_ids = logprobs.topk(top_k, dim=-1) if top_k else (None, None)
+        for position, token in enumerate(prompt_ids[1:]):
+            top = ()
+            if top_k:
+                pairs = zip(top_ids[position].tolist(), top_values[position].tolist(), strict=True)
+                top = tuple(pairs)
+            found.append(TokenLogprob(float(logprobs[position, token]), top))
+        return found
 
     def left_pad(self, prompts: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
         """Prompts right-aligned in one ``[rows, width]`` batch, with their attention mask."""
@@ -260,7 +373,11 @@ class DecodeBatch:
         if not self.rows:
             return []
         tokens = sample_tokens(self.logits, self.rows)
-        updates = [(s, s.push(token)) for s, token in zip(self.rows, tokens, strict=True)]
+        logprobs = token_logprobs(self.logits, tokens, self.rows)
+        updates = [
+            (s, s.push(token, logprob))
+            for s, token, logprob in zip(self.rows, tokens, logprobs, strict=True)
+        ]
         keep = [row for row, s in enumerate(self.rows) if not s.finished]
         self._keep(keep)
         if self.rows:

@@ -25,6 +25,9 @@ class ServeJob:
     num_gpus: float = option(0.0, "per replica")
     max_replicas: int = option(1)
     address: str | None = option(None, "a running Ray cluster")
+    api_key_file: str | None = option(
+        None, "API keys, one per line: clients then send `Authorization: Bearer KEY`"
+    )
     attribution_index: str | None = option(
         None, f"index from build_index.py (default: {DEFAULT_ATTRIBUTION_INDEX} when it exists)"
     )

@@ -1,10 +1,12 @@
 """The OpenAI completions wire format: request validation, responses and error bodies.
 
-Only the fields a code-completion client uses are accepted (``prompt``,
-``suffix``, ``max_tokens``, ``temperature``, ``top_p``, ``n``, ``stop``,
-``seed``, ``stream``), plus one extension, ``attribution`` (where a completion
-comes from in the training data, and whether it carries secrets); others are
-ignored, as OpenAI-compatible servers do.
+Every field of OpenAI's completions request is served (``logprobs``, ``echo``,
+``best_of``, the penalties and ``logit_bias`` included), plus one extension,
+``attribution`` (where a completion comes from in the training data, and
+whether it carries secrets). Nothing that changes the answer is accepted and
+then ignored: a field OpenAI defines that we do not serve, or a sampling field
+of another server (``top_k``, ``repetition_penalty``, ...), is a 400 naming it;
+fields nobody defines (a client's own bookkeeping) are ignored.
 Types are strict (``"max_tokens": "5"`` is an error, not a 5), and every
 refusal is a 4xx in OpenAI's error shape, so clients show the message.
 """
@@ -15,16 +17,19 @@ import time
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from starcoder_data.tokens.fim import fim_prompt
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from starcoder_data.families import ModelFamily, get_family
 
 __all__ = [
     "AttributionOptions",
     "ChoiceAttribution",
     "CompletionChoice",
+    "CompletionLogprobs",
     "CompletionRequest",
     "CompletionResponse",
+    "FieldError",
     "RequestError",
+    "StreamOptions",
     "Usage",
     "build_prompt",
     "error_body",
@@ -32,8 +37,48 @@ __all__ = [
 ]
 
 MAX_N = 16
-MAX_STOP = 4  # OpenAI: up to 4 stop sequences
+# OpenAI allows 4 stop sequences; editors send more (Continue sends all of its
+# stop words at once), and each costs only a substring search per step.
+MAX_STOP = 64
 MAX_PROMPTS = 16
+MAX_LOGPROBS = 5  # OpenAI's limit for the completions API's `logprobs`
+# Sampling fields of other servers (vLLM, TGI, llama.cpp): ignoring one would
+# silently change the answer, so a request that sets one is refused.
+FOREIGN_SAMPLING_FIELDS = (
+    "top_k",
+    "min_p",
+    "typical_p",
+    "repetition_penalty",
+    "min_tokens",
+    "ignore_eos",
+    "use_beam_search",
+    "length_penalty",
+    "guided_json",
+    "guided_regex",
+    "grammar",
+)
+
+
+class FieldError(ValueError):
+    """A request-level validation error about one field (the error's ``param``)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def refuse_unserved(data: Any, fields: tuple[str, ...]) -> None:
+    """Raise a :class:`FieldError` naming the first of ``fields`` that ``data`` sets.
+
+    ``None``, ``false``, ``0`` of a neutral value and empty containers count as
+    unset, as clients often send defaults explicitly.
+    """
+    if not isinstance(data, dict):
+        return
+    for name in fields:
+        value = data.get(name)
+        if value not in (None, False, [], {}, ""):
+            raise FieldError(name, f"`{name}` is not supported by this server; remove it")
 
 
 class RequestError(Exception):
@@ -82,6 +127,14 @@ class AttributionOptions(BaseModel):
         return self.membership or self.top_k > 0
 
 
+class StreamOptions(BaseModel):
+    """OpenAI's ``stream_options``: ``include_usage`` adds a last chunk with ``usage``."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    include_usage: bool = False
+
+
 class CompletionRequest(BaseModel):
     """``POST /v1/completions``; ``suffix`` turns the request into fill-in-the-middle."""
 
@@ -94,16 +147,48 @@ class CompletionRequest(BaseModel):
     suffix: str | None = Field(
         None, description="Code after the gap: the completion is the middle (StarCoder FIM)."
     )
-    max_tokens: int = Field(16, ge=1, description="New tokens at most (prompt + this <= context).")
+    max_tokens: int = Field(
+        16, ge=0, description="New tokens at most (prompt + this <= context); 0 only with echo."
+    )
     temperature: float = Field(1.0, ge=0.0, le=2.0, description="0 decodes greedily.")
     top_p: float = Field(1.0, gt=0.0, le=1.0)
     n: int = Field(1, ge=1, le=MAX_N, description="Completions per prompt.")
-    stop: str | Annotated[list[str], Field(max_length=MAX_STOP)] | None = None
+    stop: str | Annotated[list[str], Field(max_length=MAX_STOP)] | None = Field(
+        None, description=f"Up to {MAX_STOP} strings; the text ends before the first."
+    )
     seed: int | None = Field(None, ge=0, lt=2**63)
     stream: bool = False
+    stream_options: StreamOptions | None = None
+    logprobs: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_LOGPROBS,
+        description="Each token's log-probability and the top k alternatives' (0: none).",
+    )
+    echo: bool = Field(False, description="Return the prompt before the completion.")
+    best_of: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_N,
+        description="Candidates per prompt; the n with the highest mean log-probability return.",
+    )
+    presence_penalty: float = Field(0.0, ge=-2.0, le=2.0)
+    frequency_penalty: float = Field(0.0, ge=-2.0, le=2.0)
+    logit_bias: dict[str, Annotated[float, Field(ge=-100.0, le=100.0)]] | None = Field(
+        None, description="Token id (as a string) -> added to its logit, -100 to 100."
+    )
+    user: str | None = Field(
+        None, max_length=256, description="An end-user id, written to the replica's log."
+    )
     attribution: AttributionOptions | None = Field(
         None, description="Extension: training-data attribution and a privacy check per choice."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_foreign_fields(cls, data):
+        refuse_unserved(data, FOREIGN_SAMPLING_FIELDS)
+        return data
 
     @field_validator("stop")
     @classmethod
@@ -112,6 +197,36 @@ class CompletionRequest(BaseModel):
         if any(s == "" for s in stops):
             raise ValueError("stop sequences must not be empty")
         return stop
+
+    @field_validator("logit_bias")
+    @classmethod
+    def _token_ids(cls, bias):
+        for key in bias or {}:
+            if not (key.isascii() and key.isdigit()):
+                raise ValueError(f"logit_bias keys are token ids, got {key!r}")
+        return bias
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.max_tokens == 0 and not self.echo:
+            raise FieldError("max_tokens", "max_tokens must be at least 1 (0 only with echo)")
+        if self.echo and self.suffix is not None:
+            raise FieldError("echo", "echo is not supported with suffix (fill-in-the-middle)")
+        if self.best_of is not None and self.best_of < self.n:
+            raise FieldError("best_of", "best_of must be at least n")
+        if self.stream and self.best_of is not None and self.best_of > self.n:
+            raise FieldError("best_of", "best_of greater than n cannot be streamed")
+        if self.stream_options is not None and not self.stream:
+            raise FieldError("stream_options", "stream_options is only allowed with stream: true")
+        return self
+
+    @property
+    def candidates(self) -> int:
+        """Sequences decoded per prompt: ``best_of`` (default ``n``)."""
+        return self.best_of or self.n
+
+    def bias_pairs(self) -> tuple[tuple[int, float], ...]:
+        return tuple((int(k), v) for k, v in (self.logit_bias or {}).items())
 
     def prompts(self) -> list[str]:
         return [self.prompt] if isinstance(self.prompt, str) else list(self.prompt)
@@ -122,16 +237,17 @@ class CompletionRequest(BaseModel):
         return (self.stop,) if isinstance(self.stop, str) else tuple(self.stop)
 
 
-def build_prompt(prompt: str, suffix: str | None) -> str:
-    """The model's input: ``prompt`` itself, or StarCoder's FIM prompt when ``suffix`` is set.
+def build_prompt(prompt: str, suffix: str | None, family: ModelFamily | None = None) -> str:
+    """The model's input: ``prompt`` itself, or the family's FIM prompt when ``suffix`` is set.
 
-    StarCoder was trained on prefix-suffix-middle (PSM) documents
-    ``<fim_prefix>prefix<fim_suffix>suffix<fim_middle>middle<|endoftext|>``, so
-    this prompt makes the model write the middle and end it with end-of-text.
+    StarCoder (the default family) was trained on prefix-suffix-middle (PSM)
+    documents ``<fim_prefix>prefix<fim_suffix>suffix<fim_middle>middle<|endoftext|>``,
+    so this prompt makes the model write the middle and end it with end-of-text;
+    other families spell it with their own sentinels (``starcoder_data.families``).
     """
     if suffix is None:
         return prompt
-    return fim_prompt(prompt, suffix)
+    return (family or get_family("starcoder")).fim_prompt(prompt, suffix)
 
 
 class Usage(BaseModel):
@@ -163,10 +279,19 @@ class ChoiceAttribution(BaseModel):
     redacted: bool = False
 
 
+class CompletionLogprobs(BaseModel):
+    """OpenAI's completions ``logprobs``: one entry per returned token."""
+
+    tokens: list[str] = []
+    token_logprobs: list[float | None] = []
+    top_logprobs: list[dict[str, float] | None] = []
+    text_offset: list[int] = []
+
+
 class CompletionChoice(BaseModel):
     index: int
     text: str
-    logprobs: None = None
+    logprobs: CompletionLogprobs | None = None
     finish_reason: Literal["stop", "length"] | None
     attribution: ChoiceAttribution | None = None
 
@@ -191,18 +316,42 @@ def stream_chunk(
     text: str,
     finish_reason: str | None,
     attribution: ChoiceAttribution | None = None,
+    logprobs: CompletionLogprobs | None = None,
+    with_usage: bool = False,
 ) -> dict[str, Any]:
     """One server-sent event's JSON: a text delta of choice ``index``.
 
     A choice's attribution rides on its last chunk, once its whole text is known.
+    With ``stream_options.include_usage`` every chunk has ``"usage": null`` and
+    :func:`usage_chunk` comes last, as OpenAI sends them.
     """
-    choice = {"index": index, "text": text, "logprobs": None, "finish_reason": finish_reason}
+    choice = {
+        "index": index,
+        "text": text,
+        "logprobs": None if logprobs is None else logprobs.model_dump(),
+        "finish_reason": finish_reason,
+    }
     if attribution is not None:
         choice["attribution"] = attribution.model_dump()
-    return {
+    chunk = {
         "id": completion_id,
         "object": "text_completion",
         "created": int(time.time()),
         "model": model,
         "choices": [choice],
+    }
+    if with_usage:
+        chunk["usage"] = None
+    return chunk
+
+
+def usage_chunk(completion_id: str, model: str, usage: Usage) -> dict[str, Any]:
+    """The last chunk of a stream with ``include_usage``: no choices, the whole usage."""
+    return {
+        "id": completion_id,
+        "object": "text_completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [],
+        "usage": usage.model_dump(),
     }

@@ -13,6 +13,9 @@ streamed. Kinds:
 - ``"archive"``: a tar/zip file, or a folder of them, one archive each.
 - ``"local"``: the source trees installed on this machine
   (:func:`local_corpus_roots`); the location selects root labels.
+
+The Stack's published files (``"parquet"``, ``"jsonl"``, ``"hf"``) are read by
+:mod:`.stack`: there a data file, not a repository, is the unit.
 """
 
 from __future__ import annotations
@@ -27,15 +30,34 @@ from .common import REPO_KINDS, ReaderConfig, RepoSpec
 from .directory import read_directory_repo
 from .git import git_repo_name, read_git_repo, split_ref
 from .local import LocalRoot, discover_local_repos, local_corpus_roots
+from .stack import (
+    STACK_KINDS,
+    GivenLanguageTagger,
+    StackDecoder,
+    StackFile,
+    check_stack_source,
+    discover_stack_files,
+    read_stack_file,
+)
+from .stack_schema import StackSchemaError, StackSourceError
 
 __all__ = [
     "REPO_KINDS",
+    "STACK_KINDS",
+    "GivenLanguageTagger",
     "LocalRoot",
     "ReaderConfig",
     "RepoSpec",
+    "StackDecoder",
+    "StackFile",
+    "StackSchemaError",
+    "StackSourceError",
+    "check_stack_source",
     "discover_repos",
+    "discover_stack_files",
     "local_corpus_roots",
     "read_repo",
+    "read_stack_file",
 ]
 
 

@@ -40,7 +40,13 @@ from .shards import (
     write_manifest,
 )
 from .token_packer import TokenPacker, build_manifest, format_summary
-from .tokenizer import SpecialIds, TokenizerError, load_tokenizer_json, tokenizer_sha256
+from .tokenizer import (
+    SpecialIds,
+    TokenizerError,
+    load_tokenizer_json,
+    special_ids_for,
+    tokenizer_sha256,
+)
 
 __all__ = [
     "ENCODED_SCHEMA",
@@ -80,6 +86,7 @@ __all__ = [
     "plan_document",
     "read_manifest",
     "source_kind",
+    "special_ids_for",
     "stars_bucket",
     "tiny_preset",
     "token_dtype",

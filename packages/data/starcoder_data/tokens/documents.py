@@ -124,15 +124,23 @@ class DocumentEncoder:
     Built from the tokenizer's JSON text rather than a path, so workers on
     other machines need no shared file system. Files with empty content come
     out with no tokens (``n_tokens == 0``): the packer counts them and skips
-    them, as Megatron's preprocessing skips empty documents.
+    them, as Megatron's preprocessing skips empty documents. ``special`` is
+    the tokenizer's special ids in its model family's format
+    (:func:`~.tokenizer.special_ids_for`); None: StarCoder's. A family without
+    StarCoder's metadata tokens is packed with ``metadata_rate=0``.
     """
 
-    def __init__(self, tokenizer_json: str, config: PackConfig):
+    def __init__(self, tokenizer_json: str, config: PackConfig, special: SpecialIds | None = None):
         from tokenizers import Tokenizer
 
         self.config = config
         self.tokenizer = Tokenizer.from_str(tokenizer_json)
-        self.special = SpecialIds.from_tokenizer(self.tokenizer)
+        self.special = special or SpecialIds.from_tokenizer(self.tokenizer)
+        if config.metadata_rate > 0 and not self.special.has_metadata:
+            raise ValueError(
+                "this tokenizer has no <reponame>/<filename>/<gh_stars> tokens (its model "
+                "family was not trained with StarCoder's metadata): pack it with metadata_rate 0"
+            )
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         cols = {name: batch[name].to_pylist() for name in INPUT_COLUMNS}
@@ -169,18 +177,20 @@ class DocumentEncoder:
         return pa.Table.from_pydict(columns, schema=ENCODED_SCHEMA)
 
 
-def encode_documents(batch: pa.Table, tokenizer_json: str, config: PackConfig) -> pa.Table:
+def encode_documents(
+    batch: pa.Table, tokenizer_json: str, config: PackConfig, special: SpecialIds | None = None
+) -> pa.Table:
     """:class:`DocumentEncoder` as a function, for task-based ``map_batches``.
 
     The encoder is built once per worker process (cached on the tokenizer
-    text and config), so tasks pay for parsing the tokenizer only once.
+    text, config and special ids), so tasks pay for parsing the tokenizer only once.
     """
-    return _encoder(tokenizer_json, config)(batch)
+    return _encoder(tokenizer_json, config, special)(batch)
 
 
 @functools.lru_cache(maxsize=2)
-def _encoder(tokenizer_json: str, config: PackConfig) -> DocumentEncoder:
-    return DocumentEncoder(tokenizer_json, config)
+def _encoder(tokenizer_json: str, config: PackConfig, special: SpecialIds | None):
+    return DocumentEncoder(tokenizer_json, config, special)
 
 
 def _sha256(text: str) -> str:

@@ -58,15 +58,20 @@ def fim_prompt(prefix: str, suffix: str) -> str:
     return get_family("starcoder").fim_prompt(prefix, suffix)
 
 
-def has_fim_sentinel(text: str) -> bool:
-    return any(sentinel in text for sentinel in _SENTINELS)
+def has_fim_sentinel(text: str, sentinels: Sequence[str] = _SENTINELS) -> bool:
+    """Whether ``text`` holds a FIM sentinel (StarCoder's, or the family's ``sentinels``)."""
+    return any(sentinel in text for sentinel in sentinels)
 
 
 def draw_fim(
-    text: str, rng: np.random.Generator, fim_rate: float, spm_rate: float
+    text: str,
+    rng: np.random.Generator,
+    fim_rate: float,
+    spm_rate: float,
+    sentinels: Sequence[str] = _SENTINELS,
 ) -> FimCut | None:
     """Megatron's draws for one document: None (kept whole) or where and how to cut it."""
-    if has_fim_sentinel(text) or not rng.binomial(1, fim_rate):
+    if has_fim_sentinel(text, sentinels) or not rng.binomial(1, fim_rate):
         return None
     start, end = sorted(rng.integers(0, len(text) + 1, size=2).tolist())
     return FimCut(start, end, spm=bool(rng.binomial(1, spm_rate)))

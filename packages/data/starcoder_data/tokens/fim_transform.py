@@ -32,6 +32,10 @@ Departures, each for a reason:
   stored text, metadata included, so a file name could land in the middle;
   keeping it first means the model always sees the conditioning before the
   code, as an infilling prompt with metadata gives it.
+* Another model family (:mod:`starcoder_data.families`) gets its own
+  sentinels, end-of-text and padding (``<|fim_pad|>`` for Qwen2.5-Coder,
+  end-of-text where a family has none), from the ids the transform is given;
+  a family without StarCoder's metadata tokens has no header to keep apart.
 * A segment whose text holds a FIM sentinel, or a broken UTF-8 character (a
   row boundary or a document cut inside a multi-byte character decodes to
   U+FFFD, which would re-encode to other bytes), is kept whole: its FIM form
@@ -91,9 +95,9 @@ def split_segments(row: list[int], eod: int) -> list[_Segment]:
     return segments
 
 
-def split_header(text: str) -> tuple[str, str]:
+def split_header(text: str, metadata: tuple[str, ...] = _METADATA) -> tuple[str, str]:
     """``(metadata header line, rest)``: the header when the text opens with a metadata token."""
-    if not text.startswith(_METADATA):
+    if not metadata or not text.startswith(metadata):
         return "", text
     end = text.find("\n")
     return (text, "") if end < 0 else (text[: end + 1], text[end + 1 :])
@@ -103,19 +107,30 @@ class FimTransform:
     """Puts packed rows into FIM form per segment (see the module docstring).
 
     ``tokenizer`` is a ``tokenizers.Tokenizer`` (the one the shards were packed
-    with). :meth:`apply` transforms a batch of rows at once, with one decode
-    and one encode call for all of them.
+    with), ``special`` its ids in its model family's format
+    (:func:`~.tokenizer.special_ids_for`; None: StarCoder's). :meth:`apply`
+    transforms a batch of rows at once, with one decode and one encode call
+    for all of them.
     """
 
-    def __init__(self, tokenizer, config: FimConfig):
+    def __init__(self, tokenizer, config: FimConfig, special: SpecialIds | None = None):
         self.tokenizer = tokenizer
         self.config = config
-        self.special = SpecialIds.from_tokenizer(tokenizer)
-        self._sentinels = {
-            self.special.fim_prefix,
-            self.special.fim_middle,
-            self.special.fim_suffix,
-        }
+        self.special = special or SpecialIds.from_tokenizer(tokenizer)
+        if config.rate > 0 and not self.special.has_fim:
+            from ..families import FimUnsupportedError
+
+            raise FimUnsupportedError(
+                "fim_rate is above 0 but this tokenizer's model family has no FIM sentinel "
+                "tokens (it was not trained for fill-in-the-middle): train with fim_rate 0"
+            )
+        ids = (self.special.fim_prefix, self.special.fim_middle, self.special.fim_suffix)
+        self._sentinels = set(ids) if self.special.has_fim else set()
+        self._sentinel_texts = tuple(tokenizer.id_to_token(i) for i in self._sentinels)
+        metadata = (self.special.reponame, self.special.filename, self.special.gh_stars)
+        self._metadata_texts = (
+            tuple(tokenizer.id_to_token(i) for i in metadata) if self.special.has_metadata else ()
+        )
 
     def rng(self, epoch: int, index: int) -> np.random.Generator:
         """The generator of one sample's draws: a pure function of (seed, epoch, index)."""
@@ -153,9 +168,10 @@ class FimTransform:
         return out, [[s.mode for s in plan if s.ids] for plan in plans]
 
     def _draw(self, segment: _Segment, text: str, rng: np.random.Generator) -> None:
-        header, body = split_header(text)
-        cut = draw_fim(body, rng, self.config.rate, self.config.spm_rate)
-        if _BROKEN in text or has_fim_sentinel(text) or not body:
+        header, body = split_header(text, self._metadata_texts)
+        sentinels = self._sentinel_texts
+        cut = draw_fim(body, rng, self.config.rate, self.config.spm_rate, sentinels)
+        if _BROKEN in text or has_fim_sentinel(text, sentinels) or not body:
             segment.mode = WHOLE
         elif cut is not None:
             segment.header, segment.pieces, segment.spm = header, cut.pieces(body), cut.spm

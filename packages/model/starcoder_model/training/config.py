@@ -60,6 +60,15 @@ class TrainConfig:
     keep_checkpoints: int = 2
     max_failures: int = 3  # worker failures Ray Train recovers from by resuming
     gradient_checkpointing: bool = False
+    # ZeRO-Offload: AdamW states and fp32 master weights in CPU memory (ZeRO-2/3), stepped
+    # by DeepSpeed's CPU Adam (a C++ op it compiles on first use)
+    offload_optimizer: bool = False
+    # LoRA (training.lora): train a low-rank adapter on the frozen init_from checkpoint
+    lora: bool = False
+    lora_rank: int = 16  # bigcode-project/starcoder finetune.py: r 16
+    lora_alpha: float = 32.0  # same: alpha 32 (updates scaled by alpha / r = 2)
+    lora_dropout: float = 0.05  # same: 0.05
+    lora_targets: tuple[str, ...] | None = None  # None: the family's (ModelFamily.lora_targets)
     # Kill rank ``chaos_rank`` once at this step (after its checkpoint), to check on a
     # real cluster that a lost worker resumes from the last checkpoint.
     chaos_kill_at_step: int | None = None
@@ -97,6 +106,8 @@ class TrainConfig:
             if "betas" in opt:
                 opt["betas"] = tuple(opt["betas"])
             values["optimizer"] = OptimizerConfig(**opt)
+        if values.get("lora_targets") is not None:
+            values["lora_targets"] = tuple(values["lora_targets"])
         return cls(**values)
 
     def with_overrides(self, **changes: Any) -> TrainConfig:

@@ -14,7 +14,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-from starcoder_data.tokens import FimConfig, FimTransform, TokenShards, load_tokenizer_json
+from starcoder_data.tokens import (
+    FimConfig,
+    FimTransform,
+    TokenShards,
+    load_tokenizer_json,
+    special_ids_for,
+)
 
 
 class TrainingSequences:
@@ -42,7 +48,8 @@ class TrainingSequences:
         """The FIM transform, its tokenizer loaded on first use (the driver's checks need none)."""
         if self._fim is None and self._fim_source is not None:
             tokenizer_dir, config = self._fim_source
-            self._fim = FimTransform(load_tokenizer_json(tokenizer_dir), config)
+            special = special_ids_for(tokenizer_dir)  # the checkpoint family's sentinels
+            self._fim = FimTransform(load_tokenizer_json(tokenizer_dir), config, special)
         return self._fim
 
     def __len__(self) -> int:

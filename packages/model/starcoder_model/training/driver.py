@@ -17,6 +17,7 @@ from starcoder_jobs.ray_runtime import init_ray
 
 from .config import TrainConfig
 from .loop import export_model
+from .lora import ADAPTER_SUBDIR, check_lora_run, export_lora_run
 from .metrics import plot_loss_curve, read_metrics
 from .progress import ProgressFollower
 from .report import TrainingReport
@@ -67,6 +68,8 @@ def run_training(
     output = Path(config.output_dir)
     try:
         plan = check_run(config)
+        if config.lora:
+            check_lora_run(config)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"cannot train: {error}") from error
     if resumed is None:
@@ -85,7 +88,11 @@ def run_training(
     if result.error is not None or result.checkpoint is None:
         raise SystemExit(f"training failed: {result.error}")
     with result.checkpoint.as_directory() as checkpoint_dir:
-        export_model(Path(checkpoint_dir), output / MODEL_SUBDIR)
+        if config.lora:  # the adapter, and the base with it merged in
+            adapter = output / ADAPTER_SUBDIR
+            export_lora_run(Path(checkpoint_dir), config.init_from, output / MODEL_SUBDIR, adapter)
+        else:
+            export_model(Path(checkpoint_dir), output / MODEL_SUBDIR)
     return _summarise(config, plan, elapsed, output)
 
 

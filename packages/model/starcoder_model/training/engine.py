@@ -22,16 +22,29 @@ def optimizer_groups(model, weight_decay: float) -> list[dict]:
     for param in model.parameters():
         if param.requires_grad:
             (decay if param.ndim >= 2 else no_decay).append(param)
-    return [
+    groups = [
         {"params": decay, "weight_decay": weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
+    # ZeRO drops an empty group behind the scheduler's back (a LoRA adapter is all matrices)
+    return [group for group in groups if group["params"]]
 
 
 def build_optimizer(model, config: TrainConfig):
+    """Torch's AdamW over the trainable weights; DeepSpeed's CPU Adam under ZeRO-Offload."""
     import torch
 
     opt = config.optimizer
+    if config.offload_optimizer:
+        from deepspeed.ops.adam import DeepSpeedCPUAdam
+
+        return DeepSpeedCPUAdam(
+            optimizer_groups(model, opt.weight_decay),
+            lr=opt.lr,
+            betas=opt.betas,
+            eps=opt.eps,
+            adamw_mode=True,
+        )
     return torch.optim.AdamW(
         optimizer_groups(model, opt.weight_decay),
         lr=opt.lr,

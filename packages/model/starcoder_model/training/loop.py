@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from starcoder_model.training.lora import is_lora_model, save_adapter, trainable_weights_only
 from starcoder_model.training.sampling import SequenceSampler
 
 DEEPSPEED_SUBDIR = "deepspeed"  # DeepSpeed's resumable state inside a checkpoint
@@ -126,6 +127,9 @@ def save_checkpoint(engine, directory: Path, state: TrainState, tokenizer, rank:
     holds the step, which is also the data position).
     """
     directory.mkdir(parents=True, exist_ok=True)
+    if is_lora_model(engine.module):
+        _save_lora_checkpoint(engine, directory, state, tokenizer, rank)
+        return
     engine.save_checkpoint(str(directory / DEEPSPEED_SUBDIR), tag=_DEEPSPEED_TAG)
     if engine.zero_optimization_stage() == 3:
         state_dict = engine._zero3_consolidated_16bit_state_dict()  # collective
@@ -138,9 +142,33 @@ def save_checkpoint(engine, directory: Path, state: TrainState, tokenizer, rank:
         state.save(directory)
 
 
+def _save_lora_checkpoint(engine, directory: Path, state: TrainState, tokenizer, rank: int):
+    """A LoRA run's checkpoint: the adapter and the trainable weights' DeepSpeed state only.
+
+    The frozen base is left out of both (``exclude_frozen_parameters``): it is
+    ``init_from``'s, reloaded by a resumed worker, so a checkpoint stays the
+    adapter's size rather than the model's.
+    """
+    with trainable_weights_only(engine):
+        engine.save_checkpoint(
+            str(directory / DEEPSPEED_SUBDIR), tag=_DEEPSPEED_TAG, exclude_frozen_parameters=True
+        )
+    save_adapter(engine, directory, tokenizer, rank)
+    if rank == 0:
+        state.save(directory)
+
+
 def load_checkpoint(engine, directory: Path) -> TrainState:
-    """Restore model, optimizer, LR schedule and position from ``save_checkpoint``'s output."""
-    load_path, _ = engine.load_checkpoint(str(directory / DEEPSPEED_SUBDIR), tag=_DEEPSPEED_TAG)
+    """Restore model, optimizer, LR schedule and position from ``save_checkpoint``'s output.
+
+    A LoRA checkpoint holds the trainable weights only: the frozen ones the
+    engine has already (from ``init_from``) are not expected in it.
+    """
+    load_path, _ = engine.load_checkpoint(
+        str(directory / DEEPSPEED_SUBDIR),
+        tag=_DEEPSPEED_TAG,
+        load_module_strict=not is_lora_model(engine.module),
+    )
     if load_path is None:
         raise FileNotFoundError(f"no DeepSpeed state under {directory / DEEPSPEED_SUBDIR}")
     return TrainState.load(directory)

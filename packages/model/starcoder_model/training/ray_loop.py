@@ -26,6 +26,7 @@ from starcoder_model.training.loop import (
     save_checkpoint,
     train_step,
 )
+from starcoder_model.training.lora import wrap_with_lora
 from starcoder_model.training.metrics import MetricsLog, model_flops_utilization, peak_flops
 from starcoder_model.training.sampling import evaluation_indices
 from starcoder_model.training.setup import (
@@ -89,8 +90,11 @@ class WorkerRun:
 
         train_data, val_data = open_run_data(config)
         model = build_or_load_model(config, train_data.vocab_size)
+        tokenizer = run_tokenizer(config)
         if config.gradient_checkpointing:
             model.gradient_checkpointing_enable()
+        if config.lora:
+            model = wrap_with_lora(model, config, tokenizer.get_vocab())
         engine = build_engine(model, config, world_size)
         state = TrainState()
         checkpoint = ray.train.get_checkpoint()
@@ -105,7 +109,7 @@ class WorkerRun:
             engine,
             train_data,
             val_data,
-            run_tokenizer(config),
+            tokenizer,
             state,
             _mfu_inputs(config, model),
         )

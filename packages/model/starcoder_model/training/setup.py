@@ -2,8 +2,9 @@
 
 ``check_run`` is what the jobs call on the driver: every mistake a user can
 make in a run's inputs (missing or empty shards, a tokenizer that is not the
-one the shards were made with, a checkpoint of another architecture, a batch
-the workers cannot divide) fails there with a message, not minutes later
+one the shards were made with, a checkpoint that is not a causal LM, a
+sequence longer than the model's positions, FIM asked of a family without
+FIM tokens, a batch the workers cannot divide) fails there with a message, not minutes later
 inside a worker.
 """
 
@@ -74,10 +75,13 @@ def build_sampler(config: TrainConfig, train: TrainingSequences) -> SequenceSamp
 
 
 def tokenizer_dir(config: TrainConfig) -> Path:
+    """The run's tokenizer: the config's, else the ``init_from`` checkpoint's own."""
     if config.tokenizer_dir is not None:
         return Path(config.tokenizer_dir)
     if config.init_from is not None:
-        return Path(config.init_from)
+        from starcoder_model.checkpoints import resolve_checkpoint
+
+        return resolve_checkpoint(config.init_from)
     raise ValueError("tokenizer_dir is required when training from scratch")
 
 
@@ -88,7 +92,12 @@ def run_tokenizer(config: TrainConfig):
 
 
 def build_or_load_model(config: TrainConfig, vocab_size: int):
-    """A fresh model of the preset, or the ``init_from`` checkpoint, in training mode."""
+    """A fresh model of the preset, or the ``init_from`` checkpoint, in training mode.
+
+    ``init_from`` is any causal LM checkpoint folder (or a hub id in the local
+    cache): GPTBigCode, StarCoder2, Llama, Qwen2, ... all train through the same
+    loop, their loss being ``transformers``' shifted next-token cross-entropy.
+    """
     if config.init_from is not None:
         import torch
 
@@ -116,7 +125,7 @@ def check_run(config: TrainConfig) -> RunPlan:
     model_config, model_source = _model_config(config, train.vocab_size)
     tokenizer = run_tokenizer(config)
     _check_shards_match_tokenizer(train.shards, tokenizer_dir(config))
-    from starcoder_model.checkpoints import check_tokenizer
+    from starcoder_model.checkpoints import check_tokenizer, model_positions
 
     check_tokenizer(model_config, tokenizer)
     if train.vocab_size > model_config.vocab_size:
@@ -124,10 +133,10 @@ def check_run(config: TrainConfig) -> RunPlan:
             f"the token shards use {train.vocab_size} token ids but the model's "
             f"vocab_size is {model_config.vocab_size}"
         )
-    if config.seq_len > model_config.n_positions:
-        raise ValueError(
-            f"seq_len={config.seq_len} exceeds the model's {model_config.n_positions} positions"
-        )
+    positions = model_positions(model_config)
+    if config.seq_len > positions:
+        raise ValueError(f"seq_len={config.seq_len} exceeds the model's {positions} positions")
+    _check_fim(config)
     total_tokens = config.global_batch_tokens * config.max_steps
     return RunPlan(
         train_sequences=len(train),
@@ -142,13 +151,29 @@ def check_run(config: TrainConfig) -> RunPlan:
     )
 
 
+def _check_fim(config: TrainConfig) -> None:
+    """A family trained without FIM sentinels cannot be fine-tuned with FIM: say so now."""
+    if not config.fim_rate:
+        return
+    from starcoder_data.tokens import special_ids_for
+
+    if not special_ids_for(tokenizer_dir(config)).has_fim:
+        raise ValueError(
+            f"fim_rate={config.fim_rate} but the tokenizer in {tokenizer_dir(config)} has no "
+            "FIM sentinel tokens of its model family (it was not trained for "
+            "fill-in-the-middle): fine-tune it with fim_rate 0"
+        )
+
+
 def _model_config(config: TrainConfig, vocab_size: int):
     if config.init_from is not None:
-        from transformers import GPTBigCodeConfig
+        from transformers import AutoConfig
 
-        from starcoder_model.checkpoints import read_model_config
+        from starcoder_model.checkpoints import read_model_config, resolve_checkpoint
 
-        return GPTBigCodeConfig(**read_model_config(config.init_from)), config.init_from
+        read_model_config(config.init_from)  # a causal LM, or a clear error
+        directory = resolve_checkpoint(config.init_from)
+        return AutoConfig.from_pretrained(str(directory), local_files_only=True), config.init_from
     from starcoder_model.presets import get_preset
 
     return get_preset(config.preset).to_config(vocab_size), config.preset
