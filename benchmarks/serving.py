@@ -291,6 +291,7 @@ def start_server(args: argparse.Namespace) -> str:
         "checkpoint": args.checkpoint,
         "torch_threads": args.threads,
         "max_batch_size": args.max_batch_size,
+        "stream_interval_s": args.stream_interval_s,
         "min_replicas": 1,
         "max_replicas": 1,
     }
@@ -308,6 +309,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--max-batch-size", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--stream-interval-s",
+        type=float,
+        default=0.0,
+        help="the app's stream_interval_s (0, its default: one streamed piece per decoding step)",
+    )
     args = parser.parse_args()
     built = args.checkpoint is None
     if built:
@@ -351,6 +358,7 @@ def main() -> None:
         "max_tokens": args.max_tokens,
         "torch_threads": args.threads,
         "max_batch_size": args.max_batch_size,
+        "stream_interval_s": args.stream_interval_s,
         "prompts": len(PROMPTS),
         "rounds": args.rounds,
         "token_count": "completion text re-encoded with the checkpoint's tokenizer, both sides",
