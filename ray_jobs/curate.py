@@ -329,7 +329,9 @@ def _counts(path: Path, by_status: bool) -> list[dict]:
     )
     for batch in scanner.to_batches():
         table = status_rows(pa.Table.from_batches([batch]))
-        grouped = table.group_by(keys).aggregate([([], "count_all"), (SIZE, "sum")])
+        grouped = table.group_by(keys, use_threads=False).aggregate(
+            [([], "count_all"), (SIZE, "sum")]
+        )
         for row in grouped.to_pylist():
             key = tuple(row[k] for k in keys)
             counts = totals.setdefault(key, [0, 0])

@@ -204,7 +204,11 @@ def _license_facts(layout: RunLayout) -> LicenseFacts | None:
     dataset = ds.dataset(data_dir, format="parquet", partitioning="hive")
     table = dataset.to_table(columns=["license", "size"])
     table = table.set_column(0, "license", pc.fill_null(table["license"], NO_LICENSE))
-    grouped = table.group_by("license").aggregate([("size", "sum"), ("size", "count")])
+    # Single-threaded: in the pipeline's process (Ray and torch loaded) Acero's threaded
+    # group-by failed on the laptop run's 31k rows ("thread index 12 is out of range").
+    grouped = table.group_by("license", use_threads=False).aggregate(
+        [("size", "sum"), ("size", "count")]
+    )
     licenses = sorted(
         (
             NamedCount(name=row["license"], files=row["size_count"], bytes=row["size_sum"] or 0)
